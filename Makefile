@@ -1,0 +1,64 @@
+# OnionOps: set-up, build, demo and tests on Debian 12.
+#
+#   make demo   install what is missing, build, run the main job on manifests/
+#   make test   install what is missing, build, lint, run every test
+
+SHELL := /bin/bash
+SWIFT ?= swift
+BIN := .build/debug/onionops
+
+# Debian packages the build, the tests and the daemons need.
+DEBIAN_PACKAGES := libgit2-dev libyaml-dev pkg-config tor nginx onionbalance \
+	openssh-client openssh-server age git curl
+
+.PHONY: all deps build demo test lint format clean help
+
+all: build
+
+help:
+	@echo "make demo    install deps, build, validate and summarise manifests/"
+	@echo "make test    install deps, build, lint and run every test"
+	@echo "make deps    install missing Debian packages (as root)"
+	@echo "make build   debug build of the onionops binary"
+	@echo "make lint    swift format lint --strict"
+	@echo "make format  swift format in place"
+
+# Installs only what is missing; runs apt-get update at most once.
+deps:
+	@missing=""; \
+	for pkg in $(DEBIAN_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "==> installing:$$missing"; \
+		if [ "$$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+		echo "==> Debian packages: all present"; \
+	fi
+	@command -v $(SWIFT) >/dev/null || { echo "error: swift not found; install Swift 6.2 or later (see README)"; exit 1; }
+
+build: deps
+	$(SWIFT) build --product onionops
+
+demo: build
+	@echo
+	@echo "==> onionops validate manifests"
+	@$(BIN) validate manifests
+	@echo
+	@echo "==> onionops show manifests"
+	@$(BIN) show manifests
+
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+test: deps lint
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+clean:
+	rm -rf .build

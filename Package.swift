@@ -1,0 +1,99 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// Strict concurrency is the default in the Swift 6 language mode; these make
+// the remaining upcoming checks explicit so every target builds the same way.
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "OnionOps",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "onionops", targets: ["onionops"]),
+        .library(name: "OnionOpsCore", targets: ["OnionOpsCore"]),
+        .library(name: "OnionOpsManifest", targets: ["OnionOpsManifest"]),
+        .library(name: "OnionOpsCommands", targets: ["OnionOpsCommands"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // The system libyaml (libyaml-dev). The guard pass walks its event
+        // stream before Yams builds any tree; see YAMLGuard.
+        .systemLibrary(
+            name: "CLibYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+
+        // Pure core: model, diagnostics, validation. No file, process or
+        // network API.
+        .target(
+            name: "OnionOpsCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto")
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // Manifest intake: sources (folder now, git later), the libyaml guard,
+        // and strict decoding of Yams nodes into the core model.
+        .target(
+            name: "OnionOpsManifest",
+            dependencies: [
+                "OnionOpsCore",
+                "CLibYAML",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // Every `onionops` subcommand, as a library so tests can reach it.
+        .target(
+            name: "OnionOpsCommands",
+            dependencies: [
+                "OnionOpsCore",
+                "OnionOpsManifest",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // The thin executable: `@main` only.
+        .executableTarget(
+            name: "onionops",
+            dependencies: ["OnionOpsCommands"],
+            swiftSettings: strictSettings
+        ),
+
+        // Helpers shared by the test targets (fixtures, temp folders, running
+        // the built binary).
+        .target(
+            name: "OnionOpsTestSupport",
+            dependencies: ["OnionOpsCore", "OnionOpsManifest"],
+            swiftSettings: strictSettings
+        ),
+
+        .testTarget(
+            name: "OnionOpsCoreTests",
+            dependencies: ["OnionOpsCore", "OnionOpsTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "OnionOpsManifestTests",
+            dependencies: ["OnionOpsManifest", "OnionOpsCore", "OnionOpsTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "OnionOpsCommandsTests",
+            dependencies: ["OnionOpsCommands", "OnionOpsTestSupport", "onionops"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

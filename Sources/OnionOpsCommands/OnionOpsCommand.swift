@@ -1,0 +1,20 @@
+public import ArgumentParser
+
+/// `onionops`: the root command.
+public struct OnionOpsCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "onionops",
+        abstract: "Declarative, GitOps-style reconciler for onion service load-balancing topologies.",
+        discussion: """
+            OnionOps reads a folder (or git repository) of YAML manifests describing hosts, \
+            Onionspray-style projects (hardmap and softmap) and Onionbalance publishers, validates \
+            them, and renders and applies tor, nginx and Onionbalance configuration on every host.
+
+            Exit codes: 0 success, 1 error or invalid manifests.
+            """,
+        version: OnionOpsVersion.current,
+        subcommands: [ValidateCommand.self, ShowCommand.self]
+    )
+
+    public init() {}
+}

@@ -1,0 +1,46 @@
+/// Stable identifiers for every problem OnionOps reports, so scripts and
+/// docs can refer to a problem without parsing its message.
+public enum DiagnosticCode: String, Sendable, Hashable, Codable, CaseIterable {
+    // Reading the source.
+    case sourceUnreadable = "source-unreadable"
+    case noManifests = "no-manifests"
+
+    // The YAML guard and syntax.
+    case yamlSyntax = "yaml-syntax"
+    case yamlEncoding = "yaml-encoding"
+    case fileTooLarge = "file-too-large"
+    case nestingTooDeep = "nesting-too-deep"
+    case tooManyEvents = "too-many-nodes"
+    case tooManyAliases = "too-many-aliases"
+    case aliasExpansionTooLarge = "alias-expansion-too-large"
+    case aliasAsKey = "alias-as-key"
+    case complexKey = "complex-key"
+    case duplicateKey = "duplicate-key"
+    case undefinedAlias = "undefined-alias"
+
+    // Decoding documents into the model.
+    case typeMismatch = "type-mismatch"
+    case missingKey = "missing-key"
+    case unknownKey = "unknown-key"
+    case unknownKind = "unknown-kind"
+    case unsupportedAPIVersion = "unsupported-api-version"
+    case invalidValue = "invalid-value"
+    case valueOutOfRange = "value-out-of-range"
+
+    // Semantic validation.
+    case invalidName = "invalid-name"
+    case duplicateName = "duplicate-name"
+    case danglingReference = "dangling-reference"
+    case duplicateReference = "duplicate-reference"
+    case invalidOnionAddress = "invalid-onion-address"
+    case onionChecksum = "onion-checksum"
+    case invalidDNSName = "invalid-dns-name"
+    case invalidPath = "invalid-path"
+    case configInjection = "config-injection"
+    case tooManyBackends = "too-many-backends"
+    case keyPlacement = "key-placement"
+    case socketPathTooLong = "socket-path-too-long"
+    case siteConflict = "site-conflict"
+    case balancerMismatch = "balancer-mismatch"
+    case invalidOption = "invalid-option"
+}

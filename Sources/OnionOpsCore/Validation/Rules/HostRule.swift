@@ -1,0 +1,57 @@
+/// Connection details, binaries and users of each host.
+struct HostRule: ValidationRule {
+    func check(_ topology: Topology, context: ValidationContext, into report: inout ValidationReport) {
+        for host in topology.hosts {
+            let origin = host.origin
+            switch host.connection {
+            case .local(let root):
+                report.checkAbsolutePath(root, "local root", at: origin.location(of: "spec.local.root"))
+            case .ssh(let ssh):
+                report.checkConfigText(
+                    ssh.address,
+                    "ssh address",
+                    at: origin.location(of: "spec.ssh.address"),
+                    code: .invalidDNSName,
+                    expected: "use a host name, an IPv4 or an IPv6 address"
+                ) { ConfigText.isHostAddress($0) }
+                if !(1...65535).contains(ssh.port) {
+                    report.error(
+                        .valueOutOfRange,
+                        "ssh port \(ssh.port) is out of range 1...65535",
+                        at: origin.location(of: "spec.ssh.port")
+                    )
+                }
+                checkUser(ssh.user, "ssh user", at: origin.location(of: "spec.ssh.user"), into: &report)
+                if let identity = ssh.identityFile {
+                    report.checkAbsolutePath(
+                        identity, "ssh identityFile", at: origin.location(of: "spec.ssh.identityFile"))
+                }
+                if let knownHosts = ssh.knownHostsFile {
+                    report.checkAbsolutePath(
+                        knownHosts,
+                        "ssh knownHostsFile",
+                        at: origin.location(of: "spec.ssh.knownHostsFile")
+                    )
+                }
+                report.checkAbsolutePath(ssh.root, "ssh root", at: origin.location(of: "spec.ssh.root"))
+            }
+            for (key, settings) in [("tor", host.tor), ("nginx", host.nginx), ("onionbalance", host.onionbalance)] {
+                report.checkAbsolutePath(
+                    settings.binary, "\(key) binary", at: origin.location(of: "spec.\(key).binary"))
+                checkUser(settings.user, "\(key) user", at: origin.location(of: "spec.\(key).user"), into: &report)
+            }
+        }
+    }
+
+    private func checkUser(
+        _ user: String, _ what: String, at location: SourceLocation, into report: inout ValidationReport
+    ) {
+        report.checkConfigText(
+            user,
+            what,
+            at: location,
+            code: .invalidName,
+            expected: "use a POSIX user name (lowercase letters, digits, '_' and '-')"
+        ) { ConfigText.isUserName($0) }
+    }
+}

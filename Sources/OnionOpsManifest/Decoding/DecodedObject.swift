@@ -1,0 +1,8 @@
+import OnionOpsCore
+
+/// One manifest document after decoding.
+enum DecodedObject {
+    case host(Host)
+    case project(Project)
+    case balancer(Balancer)
+}

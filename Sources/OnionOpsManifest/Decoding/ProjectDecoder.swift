@@ -1,0 +1,168 @@
+import OnionOpsCore
+import Yams
+
+enum ProjectDecoder {
+    static func decode(name: String, spec node: Node, context: DecodeContext) -> Project? {
+        guard
+            let spec = MappingReader(
+                node,
+                path: "spec",
+                allowed: ["mode", "placement", "sites", "tor", "nginx"],
+                context: context
+            )
+        else {
+            context.markMissingRequired()
+            return nil
+        }
+
+        var mode: ProjectMode?
+        if spec.has("mode") {
+            mode = spec.choice("mode", as: ProjectMode.self)
+            if mode == nil { context.markMissingRequired() }
+        } else {
+            spec.missing("mode")
+        }
+
+        var placement: Placement?
+        if let reader = spec.mapping("placement", allowed: ["hosts", "torInstances"]) {
+            if reader.has("hosts") {
+                if let hosts = reader.stringList("hosts") {
+                    placement = Placement(hosts: hosts, torInstances: reader.int("torInstances") ?? 1)
+                }
+            } else {
+                reader.missing("hosts")
+            }
+        } else if !spec.has("placement") {
+            spec.missing("placement")
+        }
+        if placement == nil { context.markMissingRequired() }
+
+        var sites: [Site] = []
+        if spec.has("sites") {
+            sites = (spec.sequence("sites") ?? []).compactMap { decodeSite($0.node, path: $0.path, context: context) }
+        } else {
+            spec.missing("sites")
+        }
+
+        let tor =
+            spec.mapping(
+                "tor",
+                allowed: [
+                    "introductionPoints", "singleOnion", "maxStreams", "maxStreamsCloseCircuit", "exportCircuitID",
+                    "pow",
+                    "introDoSDefense",
+                ]
+            ).map(decodeTor) ?? TorOptions()
+        let nginx =
+            spec.mapping(
+                "nginx",
+                allowed: ["forceHttps", "helloOnion", "block", "cache", "upstreamHeaders", "tls"]
+            ).map(decodeNginx) ?? NginxOptions()
+
+        guard let mode, let placement else { return nil }
+        return Project(
+            name: name,
+            mode: mode,
+            placement: placement,
+            sites: sites,
+            tor: tor,
+            nginx: nginx,
+            origin: context.origin
+        )
+    }
+
+    private static func decodeSite(_ node: Node, path: String, context: DecodeContext) -> Site? {
+        guard
+            let site = MappingReader(
+                node,
+                path: path,
+                allowed: ["onion", "upstream", "subdomains", "upstreamAddress"],
+                context: context
+            )
+        else { return nil }
+        // A site missing its onion or upstream is dropped, not the project.
+        var complete = true
+        for key in ["onion", "upstream"] where !site.has(key) {
+            context.error(.missingKey, "missing required key '\(key)' in '\(path)'", at: node)
+            complete = false
+        }
+        guard complete, let onion = site.string("onion"), let upstream = site.string("upstream") else { return nil }
+        return Site(
+            onion: onion,
+            upstream: upstream,
+            subdomains: site.stringList("subdomains") ?? [],
+            upstreamAddress: site.string("upstreamAddress")
+        )
+    }
+
+    private static func decodeTor(_ tor: MappingReader) -> TorOptions {
+        let defaults = TorOptions()
+        let pow = tor.mapping("pow", allowed: ["enabled", "queueRate", "queueBurst"]).map { reader in
+            ProofOfWork(
+                enabled: reader.bool("enabled") ?? false,
+                queueRate: reader.int("queueRate"),
+                queueBurst: reader.int("queueBurst")
+            )
+        }
+        let dos = tor.mapping("introDoSDefense", allowed: ["enabled", "ratePerSecond", "burstPerSecond"]).map {
+            reader in
+            IntroDoSDefense(
+                enabled: reader.bool("enabled") ?? false,
+                ratePerSecond: reader.int("ratePerSecond"),
+                burstPerSecond: reader.int("burstPerSecond")
+            )
+        }
+        return TorOptions(
+            introductionPoints: tor.int("introductionPoints") ?? defaults.introductionPoints,
+            singleOnion: tor.bool("singleOnion") ?? defaults.singleOnion,
+            maxStreams: tor.int("maxStreams") ?? defaults.maxStreams,
+            maxStreamsCloseCircuit: tor.bool("maxStreamsCloseCircuit") ?? defaults.maxStreamsCloseCircuit,
+            exportCircuitID: tor.choice("exportCircuitID", as: CircuitIDExport.self) ?? defaults.exportCircuitID,
+            proofOfWork: pow ?? defaults.proofOfWork,
+            introDoSDefense: dos ?? defaults.introDoSDefense
+        )
+    }
+
+    private static func decodeNginx(_ nginx: MappingReader) -> NginxOptions {
+        let defaults = NginxOptions()
+        let block = nginx.mapping("block", allowed: ["paths", "hosts", "userAgents"]).map { reader in
+            BlockRules(
+                paths: reader.stringList("paths") ?? [],
+                hosts: reader.stringList("hosts") ?? [],
+                userAgents: reader.stringList("userAgents") ?? []
+            )
+        }
+        let cacheDefaults = CacheSettings()
+        let cache = nginx.mapping("cache", allowed: ["enabled", "maxSize", "validFor"]).map { reader in
+            CacheSettings(
+                enabled: reader.bool("enabled") ?? cacheDefaults.enabled,
+                maxSize: reader.string("maxSize") ?? cacheDefaults.maxSize,
+                validFor: reader.string("validFor") ?? cacheDefaults.validFor
+            )
+        }
+        let headers = (nginx.sequence("upstreamHeaders") ?? []).compactMap { item -> HeaderField? in
+            guard
+                let reader = MappingReader(
+                    item.node, path: item.path, allowed: ["name", "value"], context: nginx.context),
+                let name = reader.requiredString("name", critical: false),
+                let value = reader.requiredString("value", critical: false)
+            else { return nil }
+            return HeaderField(name: name, value: value)
+        }
+        let tlsDefaults = TLSSettings()
+        let tls = nginx.mapping("tls", allowed: ["source", "lifetimeDays"]).map { reader in
+            TLSSettings(
+                source: reader.choice("source", as: TLSSource.self) ?? tlsDefaults.source,
+                lifetimeDays: reader.int("lifetimeDays") ?? tlsDefaults.lifetimeDays
+            )
+        }
+        return NginxOptions(
+            forceHttps: nginx.bool("forceHttps") ?? defaults.forceHttps,
+            helloOnion: nginx.bool("helloOnion") ?? defaults.helloOnion,
+            block: block ?? defaults.block,
+            cache: cache ?? defaults.cache,
+            upstreamHeaders: headers,
+            tls: tls ?? defaults.tls
+        )
+    }
+}

@@ -1,0 +1,8 @@
+import OnionOpsCommands
+
+@main
+struct OnionOpsMain {
+    static func main() async {
+        await OnionOpsCommand.main()
+    }
+}
