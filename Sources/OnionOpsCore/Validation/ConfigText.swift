@@ -44,8 +44,11 @@ public enum ConfigText {
     public static func isDNSName(_ name: String, minLabels: Int = 2) -> Bool {
         guard name.utf8.count <= 253 else { return false }
         let labels = name.split(separator: ".", omittingEmptySubsequences: false)
-        guard labels.count >= minLabels else { return false }
-        return labels.allSatisfy { isLabel($0) }
+        guard labels.count >= minLabels, labels.allSatisfy({ isLabel($0) }) else { return false }
+        // No top-level domain is all digits; this keeps 256.1.1.1 from
+        // passing as a name when it fails as an address.
+        if labels.count > 1, let last = labels.last, last.allSatisfy(\.isASCIIDigit) { return false }
+        return true
     }
 
     public static func isIPv4(_ text: String) -> Bool {

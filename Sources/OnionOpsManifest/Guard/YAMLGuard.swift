@@ -213,15 +213,25 @@ private struct EventWalker {
                 at: SourceLocation(file: file, line: line, column: column)
             )
         }
+        let location = SourceLocation(
+            file: file,
+            line: Int(parser.problem_mark.line) + 1,
+            column: Int(parser.problem_mark.column) + 1
+        )
+        // libyaml has its own nesting bound, checked against the scanner's
+        // look-ahead: past it, the error points at the outermost bracket.
+        if problem.hasPrefix("Maximum nesting level reached") {
+            return .error(
+                .nestingTooDeep,
+                "nesting is deeper than \(limits.maxDepth) levels (libyaml stopped at its own limit inside the structure starting here)",
+                at: location
+            )
+        }
         let context = parser.context.map { String(cString: $0) + ": " } ?? ""
         return .error(
             .yamlSyntax,
             "YAML syntax error: \(context)\(problem)",
-            at: SourceLocation(
-                file: file,
-                line: Int(parser.problem_mark.line) + 1,
-                column: Int(parser.problem_mark.column) + 1
-            )
+            at: location
         )
     }
 

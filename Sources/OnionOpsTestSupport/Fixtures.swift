@@ -1,0 +1,104 @@
+/// Manifest fixtures shared by the test targets.
+public enum Fixtures {
+    /// Every string field of the manifest schema that reaches a config
+    /// file, as a slot, in one valid file: two hosts (ssh and local), a
+    /// hardmap project, a softmap project and its balancer.
+    public static let everyStringField = FixtureTemplate(
+        text: """
+            apiVersion: onionops/v1
+            kind: Host
+            metadata:
+              name: {{host.name}}
+            spec:
+              ssh:
+                address: {{ssh.address}}
+                user: {{ssh.user}}
+                identityFile: {{ssh.identityFile}}
+                knownHostsFile: {{ssh.knownHostsFile}}
+                root: {{ssh.root}}
+              tor: {binary: {{tor.binary}}, user: {{tor.user}}}
+              nginx: {binary: {{nginx.binary}}, user: {{nginx.user}}}
+              onionbalance: {binary: {{onionbalance.binary}}, user: {{onionbalance.user}}}
+            ---
+            apiVersion: onionops/v1
+            kind: Host
+            metadata: {name: edge-2}
+            spec:
+              local:
+                root: {{local.root}}
+            ---
+            apiVersion: onionops/v1
+            kind: Project
+            metadata:
+              name: {{project.name}}
+            spec:
+              mode: hardmap
+              placement:
+                hosts: [{{placement.host}}, edge-2]
+              sites:
+                - onion: {{site.onion}}
+                  upstream: {{site.upstream}}
+                  subdomains: [{{site.subdomain}}]
+                  upstreamAddress: {{site.upstreamAddress}}
+              nginx:
+                block:
+                  paths: [{{block.path}}]
+                  hosts: [{{block.host}}]
+                  userAgents: [{{block.userAgent}}]
+                cache: {enabled: true, maxSize: {{cache.maxSize}}, validFor: {{cache.validFor}}}
+                upstreamHeaders:
+                  - name: {{header.name}}
+                    value: {{header.value}}
+            ---
+            apiVersion: onionops/v1
+            kind: Project
+            metadata: {name: shop}
+            spec:
+              mode: softmap
+              placement: {hosts: [edge-1, edge-2], torInstances: 2}
+              sites:
+                - onion: \(TestOnions.b)
+                  upstream: example.net
+            ---
+            apiVersion: onionops/v1
+            kind: Balancer
+            metadata:
+              name: {{balancer.name}}
+            spec:
+              project: {{balancer.project}}
+              hosts: [{{balancer.host}}]
+
+            """,
+        values: [
+            "host.name": "edge-1",
+            "ssh.address": "127.0.0.2",
+            "ssh.user": "onionops",
+            "ssh.identityFile": "/root/.ssh/id_ed25519",
+            "ssh.knownHostsFile": "/etc/onionops/known_hosts",
+            "ssh.root": "/srv/h1",
+            "tor.binary": "/usr/sbin/tor",
+            "tor.user": "debian-tor",
+            "nginx.binary": "/usr/sbin/nginx",
+            "nginx.user": "www-data",
+            "onionbalance.binary": "/usr/sbin/onionbalance",
+            "onionbalance.user": "onionbalance",
+            "local.root": "/tmp/oo/edge-2",
+            "project.name": "news",
+            "placement.host": "edge-1",
+            "site.onion": TestOnions.a,
+            "site.upstream": "example.org",
+            "site.subdomain": "www",
+            "site.upstreamAddress": "127.0.0.1:8443",
+            "block.path": "/wp-admin",
+            "block.host": "admin",
+            "block.userAgent": "BadBot 1.0",
+            "cache.maxSize": "256m",
+            "cache.validFor": "10m",
+            "header.name": "X-From-Onion",
+            "header.value": "1",
+            "balancer.name": "shop-front",
+            "balancer.project": "shop",
+            "balancer.host": "edge-1",
+        ]
+    )
+}

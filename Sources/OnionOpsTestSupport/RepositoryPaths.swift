@@ -1,0 +1,20 @@
+public import Foundation
+
+/// Paths inside the checkout, found from this file's location so tests run
+/// from any working directory.
+public enum RepositoryPaths {
+    public static let root: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()  // OnionOpsTestSupport
+        .deletingLastPathComponent()  // Sources
+        .deletingLastPathComponent()
+
+    public static var examples: URL { root.appendingPathComponent("Examples") }
+    public static var manifests: URL { root.appendingPathComponent("manifests") }
+
+    /// Every topology folder under Examples/.
+    public static func exampleFolders() throws -> [URL] {
+        try FileManager.default.contentsOfDirectory(at: examples, includingPropertiesForKeys: [.isDirectoryKey])
+            .filter { (try? $0.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true }
+            .sorted { $0.lastPathComponent < $1.lastPathComponent }
+    }
+}
