@@ -228,11 +228,30 @@ private struct EventWalker {
             )
         }
         let context = parser.context.map { String(cString: $0) + ": " } ?? ""
+        var hint = ""
+        if byte(at: location) == UInt8(ascii: "\t") { hint = " (a tab: YAML indents with spaces only)" }
         return .error(
             .yamlSyntax,
-            "YAML syntax error: \(context)\(problem)",
+            "YAML syntax error: \(context)\(problem)\(hint)",
             at: location
         )
+    }
+
+    /// The byte at a line and column, for hints about what stands there.
+    private func byte(at location: SourceLocation) -> UInt8? {
+        var line = 1
+        var column = 1
+        for byte in bytes {
+            if line == location.line && column == location.column { return byte }
+            if byte == UInt8(ascii: "\n") {
+                if line == location.line { return nil }
+                line += 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column += 1
+            }
+        }
+        return nil
     }
 
     /// Line and column (in scalars) of a byte offset, for reader errors,
