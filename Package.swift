@@ -22,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.10.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
     ],
     targets: [
         // The system libyaml (libyaml-dev). The guard pass walks its event
@@ -54,12 +57,39 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Pure key material: v3 onion keys in tor's file formats, backend
+        // key derivation, self-signed TLS certificates.
+        .target(
+            name: "OnionOpsKeys",
+            dependencies: [
+                "OnionOpsCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // Sealed secrets in the manifest repo: age encryption through the
+        // `age` binary, and the keys/ folder.
+        .target(
+            name: "OnionOpsSecrets",
+            dependencies: [
+                "OnionOpsCore",
+                "OnionOpsKeys",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // Every `onionops` subcommand, as a library so tests can reach it.
         .target(
             name: "OnionOpsCommands",
             dependencies: [
                 "OnionOpsCore",
                 "OnionOpsManifest",
+                "OnionOpsKeys",
+                "OnionOpsSecrets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -88,6 +118,11 @@ let package = Package(
         .testTarget(
             name: "OnionOpsManifestTests",
             dependencies: ["OnionOpsManifest", "OnionOpsCore", "OnionOpsTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "OnionOpsKeysTests",
+            dependencies: ["OnionOpsKeys", "OnionOpsSecrets", "OnionOpsTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

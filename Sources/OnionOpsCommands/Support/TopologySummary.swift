@@ -117,7 +117,7 @@ struct TopologySummary: Encodable {
             lines.append("Balancers (\(balancers.count))")
             for balancer in balancers {
                 lines.append(
-                    "  \(balancer.name)  project \(balancer.project), publishers \(balancer.hosts.joined(separator: ", ")), \(balancer.frontends.count) frontends x \(balancer.backendsPerFrontend) backends"
+                    "  \(balancer.name)  project \(balancer.project), publishers \(balancer.hosts.joined(separator: ", ")), \(balancer.frontends.count) \(DiagnosticReport.plural(balancer.frontends.count, "frontend")) x \(balancer.backendsPerFrontend) backends"
                 )
             }
         }

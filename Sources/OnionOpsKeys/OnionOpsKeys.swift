@@ -1,0 +1,1 @@
+// Key material lives here; see OnionKey.swift.

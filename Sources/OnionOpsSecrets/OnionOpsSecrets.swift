@@ -1,0 +1,1 @@
+// Sealed secrets live here; see AgeSealer.swift.

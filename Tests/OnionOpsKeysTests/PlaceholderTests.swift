@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct KeysPlaceholderTests {
+    @Test func builds() { #expect(Bool(true)) }
+}
