@@ -57,6 +57,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Pure rendering: a validated topology -> every host's tor, nginx
+        // and Onionbalance files.
+        .target(
+            name: "OnionOpsRender",
+            dependencies: ["OnionOpsCore"],
+            swiftSettings: strictSettings
+        ),
+
         // Pure key material: v3 onion keys in tor's file formats, backend
         // key derivation, self-signed TLS certificates.
         .target(
@@ -88,6 +96,7 @@ let package = Package(
             dependencies: [
                 "OnionOpsCore",
                 "OnionOpsManifest",
+                "OnionOpsRender",
                 "OnionOpsKeys",
                 "OnionOpsSecrets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -118,6 +127,12 @@ let package = Package(
         .testTarget(
             name: "OnionOpsManifestTests",
             dependencies: ["OnionOpsManifest", "OnionOpsCore", "OnionOpsTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "OnionOpsRenderTests",
+            dependencies: ["OnionOpsRender", "OnionOpsManifest", "OnionOpsCore", "OnionOpsTestSupport"],
+            exclude: ["Golden"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -35,14 +35,10 @@ struct SocketPathRule: ValidationRule {
     }
 
     private func projectSockets(_ project: Project) -> [String] {
-        var sockets = (0..<max(project.placement.torInstances, 0)).map {
+        let control = (0..<max(project.placement.torInstances, 0)).map {
             HostLayout.torControlSocket(project: project.name, instance: $0 + 1)
         }
-        for site in project.sites {
-            guard case .success(let address) = OnionAddress.parse(site.onion) else { continue }
-            sockets.append(HostLayout.nginxSocket(project: project.name, site: address, port: 443))
-        }
-        return sockets
+        return control + [80, 443].map { HostLayout.nginxSocket(project: project.name, port: $0) }
     }
 
     /// One diagnostic per host and owner, naming the longest path.

@@ -1,0 +1,28 @@
+/// Everything one host should have: folders, then files, each sorted by
+/// path so the same topology always renders the same bytes in the same
+/// order.
+public struct HostDesiredState: Sendable, Hashable {
+    public var host: String
+    public var root: String
+    public var instances: [DaemonInstance]
+    public private(set) var directories: [ManagedDirectory]
+    public private(set) var files: [ManagedFile]
+
+    public init(
+        host: String,
+        root: String,
+        instances: [DaemonInstance],
+        directories: [ManagedDirectory],
+        files: [ManagedFile]
+    ) {
+        self.host = host
+        self.root = root
+        self.instances = instances
+        self.directories = directories.sorted { $0.path < $1.path }
+        self.files = files.sorted { $0.path < $1.path }
+    }
+
+    public func file(at path: String) -> ManagedFile? {
+        files.first { $0.path == path }
+    }
+}

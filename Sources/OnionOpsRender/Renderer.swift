@@ -1,0 +1,185 @@
+public import OnionOpsCore
+
+/// A validated topology -> the files and folders every host should have.
+///
+/// Pure and deterministic: the same topology and backend identities give
+/// byte-identical output in the same order. Key material and TLS
+/// certificates are not rendered here; the keys layer adds them.
+public struct Renderer: Sendable {
+    public var identities: any BackendIdentities
+
+    public init(identities: any BackendIdentities) {
+        self.identities = identities
+    }
+
+    public func render(_ topology: Topology) throws(RenderError) -> DesiredState {
+        var hosts: [HostDesiredState] = []
+        for host in topology.hosts {
+            hosts.append(try render(topology, host: host))
+        }
+        return DesiredState(hosts: hosts)
+    }
+
+    public func render(_ topology: Topology, host: Host) throws(RenderError) -> HostDesiredState {
+        let layout = HostLayout(root: host.connection.root)
+        let tor = TorConfigRenderer(layout: layout, host: host)
+        var directories: Set<ManagedDirectory> = []
+        var files: [ManagedFile] = []
+
+        for project in topology.projects where project.placement.hosts.contains(host.name) {
+            let addresses = try sites(of: project)
+            let torUser = host.tor.user
+            directories.formUnion([
+                ManagedDirectory(path: HostLayout.projectConfigDirectory(project.name)),
+                ManagedDirectory(path: HostLayout.tlsDirectory(project: project.name), mode: 0o750),
+                ManagedDirectory(path: HostLayout.projectStateDirectory(project.name)),
+                ManagedDirectory(path: HostLayout.projectRunDirectory(project.name)),
+                ManagedDirectory(path: HostLayout.nginxSocketDirectory(project: project.name)),
+                // nginx workers write proxy buffers and the cache here.
+                ManagedDirectory(
+                    path: HostLayout.nginxStateDirectory(project: project.name),
+                    mode: 0o700,
+                    owner: host.nginx.user
+                ),
+                ManagedDirectory(path: HostLayout.nginxLogDirectory(project: project.name), mode: 0o750),
+            ])
+            for index in 1...max(project.placement.torInstances, 1) {
+                let instance = DaemonInstance.tor(project: project.name, index: index, mode: project.mode)
+                directories.formUnion([
+                    ManagedDirectory(
+                        path: HostLayout.torDataDirectory(project: project.name, instance: index),
+                        mode: 0o700,
+                        owner: torUser
+                    ),
+                    ManagedDirectory(
+                        path: HostLayout.torRunDirectory(project: project.name, instance: index),
+                        mode: 0o700,
+                        owner: torUser
+                    ),
+                ])
+                files.append(
+                    ManagedFile(
+                        path: HostLayout.torrc(project: project.name, instance: index),
+                        text: tor.instance(project, index: index, sites: addresses),
+                        instance: instance
+                    )
+                )
+                switch project.mode {
+                case .hardmap:
+                    for site in addresses {
+                        directories.insert(
+                            ManagedDirectory(
+                                path: HostLayout.siteServiceDirectory(
+                                    project: project.name, instance: index, site: site),
+                                mode: 0o700,
+                                owner: torUser
+                            )
+                        )
+                    }
+                case .softmap:
+                    let serviceDirectory = HostLayout.backendServiceDirectory(project: project.name, instance: index)
+                    directories.insert(ManagedDirectory(path: serviceDirectory, mode: 0o700, owner: torUser))
+                    files.append(
+                        ManagedFile(
+                            path: serviceDirectory + "/ob_config",
+                            text: tor.onionbalanceInstanceConfig(project, index: index, frontends: addresses),
+                            mode: 0o600,
+                            owner: torUser,
+                            instance: instance
+                        )
+                    )
+                }
+            }
+            let nginx = NginxConfigRenderer(
+                layout: layout,
+                host: host,
+                project: project,
+                sites: zip(addresses, project.sites).map { SiteNames(address: $0, site: $1) }
+            )
+            files.append(
+                ManagedFile(
+                    path: HostLayout.nginxConfig(project: project.name),
+                    text: nginx.render(),
+                    instance: .nginx(project: project.name)
+                )
+            )
+        }
+
+        for balancer in topology.balancers where balancer.hosts.contains(host.name) {
+            guard let project = topology.project(named: balancer.project) else { continue }
+            let obUser = host.onionbalance.user
+            let instance = DaemonInstance.publisher(balancer: balancer.name, project: project.name)
+            directories.formUnion([
+                ManagedDirectory(path: HostLayout.publisherConfigDirectory(balancer.name), mode: 0o750, owner: obUser),
+                ManagedDirectory(
+                    path: HostLayout.publisherConfigDirectory(balancer.name) + "/keys", mode: 0o700, owner: obUser),
+                ManagedDirectory(
+                    path: HostLayout.publisherDataDirectory(balancer: balancer.name), mode: 0o700, owner: obUser),
+                ManagedDirectory(path: HostLayout.publisherRunDirectory(balancer.name), mode: 0o700, owner: obUser),
+                ManagedDirectory(
+                    path: HostLayout.publisherTorRunDirectory(balancer: balancer.name), mode: 0o700, owner: obUser),
+            ])
+            files.append(
+                ManagedFile(
+                    path: HostLayout.publisherTorrc(balancer: balancer.name),
+                    text: tor.publisher(balancer),
+                    instance: instance
+                )
+            )
+            let ob = OnionbalanceConfigRenderer(layout: layout, host: host)
+            files.append(
+                ManagedFile(
+                    path: HostLayout.publisherConfig(balancer: balancer.name),
+                    text: ob.config(balancer, frontends: try sites(of: project), backends: backends(of: project)),
+                    mode: 0o640,
+                    owner: obUser,
+                    instance: instance
+                )
+            )
+        }
+
+        // Parents of every managed folder up to OnionOps' own top folders
+        // (`/etc/onionops`, ...) are managed too, owned by root; system
+        // folders above them (`/etc`, `/run`) are never touched.
+        var all = directories
+        var paths = Set(directories.map(\.path))
+        for directory in directories {
+            var parent = directory.path
+            while let slash = parent.lastIndex(of: "/"), slash != parent.startIndex,
+                HostLayout.topDirectories.contains(where: { parent.hasPrefix($0 + "/") })
+            {
+                parent = String(parent[..<slash])
+                if paths.insert(parent).inserted { all.insert(ManagedDirectory(path: parent)) }
+            }
+        }
+        return HostDesiredState(
+            host: host.name,
+            root: host.connection.root,
+            instances: topology.instances(on: host.name),
+            directories: Array(all),
+            files: files
+        )
+    }
+
+    private func sites(of project: Project) throws(RenderError) -> [OnionAddress] {
+        var result: [OnionAddress] = []
+        for site in project.sites {
+            guard case .success(let address) = OnionAddress.parse(site.onion) else {
+                throw .invalidOnion(site.onion, in: project.name)
+            }
+            result.append(address)
+        }
+        return result
+    }
+
+    /// Every backend of a softmap project across its hosts, in placement
+    /// order.
+    public func backends(of project: Project) -> [(BackendID, OnionAddress)] {
+        project.placement.hosts.flatMap { host in
+            (1...max(project.placement.torInstances, 1)).map { index in
+                let id = BackendID(project: project.name, host: host, instance: index)
+                return (id, identities.address(of: id))
+            }
+        }
+    }
+}

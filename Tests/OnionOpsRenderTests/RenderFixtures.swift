@@ -1,0 +1,62 @@
+import Foundation
+import OnionOpsCore
+import OnionOpsManifest
+import OnionOpsRender
+import OnionOpsTestSupport
+
+/// Loading and rendering the repository's topologies for render tests.
+enum RenderFixtures {
+    /// Examples/* and manifests/, by display name.
+    static var topologyFolders: [(name: String, path: String)] {
+        let examples = (try? RepositoryPaths.exampleFolders()) ?? []
+        return examples.map { ($0.lastPathComponent, $0.path) } + [("manifests", RepositoryPaths.manifests.path)]
+    }
+
+    static var topologyNames: [String] { topologyFolders.map(\.name) }
+
+    static func path(of name: String) -> String {
+        topologyFolders.first { $0.name == name }?.path ?? name
+    }
+
+    static func topology(_ name: String) async throws -> Topology {
+        let result = await ManifestLoader().load(from: FolderManifestSource(path: path(of: name)))
+        guard result.isValid else {
+            throw SandboxTree.Failure(description: result.diagnostics.map(\.description).joined(separator: "\n"))
+        }
+        return result.topology
+    }
+
+    static func render(_ topology: Topology) throws -> DesiredState {
+        try Renderer(identities: TestBackendIdentities()).render(topology)
+    }
+
+    /// Renders `topology` relocated under a fresh sandbox, puts every host's
+    /// tree in place, and adds a test certificate wherever nginx expects
+    /// one.
+    static func placeInSandbox(_ topology: Topology, certificate: TestCertificate) throws -> (
+        folder: TemporaryFolder, topology: Topology, state: DesiredState
+    ) {
+        let folder = try TemporaryFolder(prefix: "oo-r")
+        let moved = SandboxTree.relocate(topology, under: folder.path)
+        let state = try render(moved)
+        for host in state.hosts {
+            try SandboxTree.write(host, root: host.root)
+            let layout = HostLayout(root: host.root)
+            for project in moved.projects where project.placement.hosts.contains(host.host) {
+                for site in project.sites {
+                    guard case .success(let address) = OnionAddress.parse(site.onion) else { continue }
+                    try certificate.certificatePEM.write(
+                        to: URL(
+                            fileURLWithPath: layout.resolve(
+                                HostLayout.tlsCertificate(project: project.name, site: address)))
+                    )
+                    try certificate.keyPEM.write(
+                        to: URL(
+                            fileURLWithPath: layout.resolve(HostLayout.tlsKey(project: project.name, site: address)))
+                    )
+                }
+            }
+        }
+        return (folder, moved, state)
+    }
+}
