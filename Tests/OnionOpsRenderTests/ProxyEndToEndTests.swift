@@ -1,0 +1,217 @@
+import Foundation
+import OnionOpsCore
+import OnionOpsManifest
+import OnionOpsRender
+import OnionOpsTestSupport
+import Testing
+
+/// The rendered nginx, running for real on its unix sockets, in front of a
+/// local HTTPS upstream (a second nginx, self-signed, on 127.0.0.1) whose
+/// pages, redirects, cookies and headers name the upstream domain and its
+/// subdomains. curl speaks to the onion side through the unix socket, as
+/// tor would, and sees onion names everywhere.
+@Suite("nginx proxy end to end", .enabled(if: Command.isRoot, "nginx workers drop to www-data"), .serialized)
+final class ProxyEndToEndTests {
+    static let onion = TestOnions.a
+
+    let folder: TemporaryFolder
+    let upstream: BackgroundProcess
+    let proxy: BackgroundProcess
+    let port: Int
+    let socketDirectory: String
+
+    init() throws {
+        folder = try TemporaryFolder(prefix: "oo-e2e")
+        let certificate = try TestCertificate.make(commonName: "example.org")
+        try folder.write("up/cert.pem", certificate.certificatePEM)
+        try folder.write("up/key.pem", certificate.keyPEM)
+
+        // The upstream: retry a few random ports in case one is taken.
+        var started: (BackgroundProcess, Int)?
+        for attempt in 0..<5 {
+            let candidate = Int.random(in: 20_000..<60_000)
+            try folder.write("up/nginx.conf", Self.upstreamConfig(folder: folder.path + "/up", port: candidate))
+            let process = try BackgroundProcess(
+                "/usr/sbin/nginx",
+                ["-c", folder.path + "/up/nginx.conf", "-p", folder.path + "/up", "-g", "daemon off;"],
+                log: folder.path + "/up/run-\(attempt).log"
+            )
+            if process.wait(upTo: 5, until: { Self.isListening(port: candidate) }) {
+                started = (process, candidate)
+                break
+            }
+            process.stop()
+        }
+        guard let (upstreamProcess, upstreamPort) = started else {
+            throw SandboxTree.Failure(description: "the upstream nginx did not start")
+        }
+        upstream = upstreamProcess
+        port = upstreamPort
+
+        // The proxy: a one-project topology rendered and put in place.
+        let manifest = Self.manifest(root: folder.path + "/edge-1", upstreamPort: port)
+        let result = ManifestLoader().load([ManifestFile(path: "e2e.yaml", text: manifest)])
+        guard result.isValid else {
+            throw SandboxTree.Failure(description: result.diagnostics.map(\.description).joined(separator: "\n"))
+        }
+        let sandbox = try RenderFixtures.placeInSandbox(result.topology, certificate: certificate)
+        // placeInSandbox relocates under its own folder; keep both for clean-up.
+        let host = try #require(sandbox.state.hosts.first)
+        let layout = HostLayout(root: host.root)
+        socketDirectory = layout.resolve(HostLayout.nginxSocketDirectory(project: "site"))
+        let config = layout.resolve(HostLayout.nginxConfig(project: "site"))
+        proxy = try BackgroundProcess(
+            "/usr/sbin/nginx",
+            ["-c", config, "-p", host.root, "-g", "daemon off;"],
+            log: folder.path + "/proxy.log"
+        )
+        let socket = socketDirectory + "/p443.sock"
+        guard proxy.wait(upTo: 5, until: { FileManager.default.fileExists(atPath: socket) }) else {
+            throw SandboxTree.Failure(description: "the proxy nginx did not start: \(proxy.log)")
+        }
+        sandboxFolder = sandbox.folder
+    }
+
+    private var sandboxFolder: TemporaryFolder?
+
+    deinit {
+        proxy.stop()
+        upstream.stop()
+        sandboxFolder?.remove()
+        folder.remove()
+    }
+
+    // MARK: Fixtures
+
+    static func manifest(root: String, upstreamPort: Int) -> String {
+        """
+        apiVersion: onionops/v1
+        kind: Host
+        metadata: {name: edge-1}
+        spec: {local: {root: \(root)}}
+        ---
+        apiVersion: onionops/v1
+        kind: Project
+        metadata: {name: site}
+        spec:
+          mode: hardmap
+          placement: {hosts: [edge-1]}
+          sites:
+            - onion: \(onion)
+              upstream: example.org
+              subdomains: [www, static]
+              upstreamAddress: 127.0.0.1:\(upstreamPort)
+          nginx:
+            forceHttps: true
+            block:
+              paths: [/wp-admin]
+              userAgents: [EvilBot]
+            upstreamHeaders:
+              - {name: X-Onion-Gateway, value: onionops}
+        """
+    }
+
+    static func upstreamConfig(folder: String, port: Int) -> String {
+        """
+        pid \(folder)/nginx.pid;
+        error_log \(folder)/error.log warn;
+        events { worker_connections 64; }
+        http {
+            access_log off;
+            client_body_temp_path \(folder)/tmp;
+            proxy_temp_path \(folder)/tmp;
+            server {
+                listen 127.0.0.1:\(port) ssl;
+                server_name example.org www.example.org static.example.org;
+                ssl_certificate \(folder)/cert.pem;
+                ssl_certificate_key \(folder)/key.pem;
+                location = / {
+                    default_type text/html;
+                    add_header Content-Security-Policy "default-src 'self' https://example.org; img-src https://static.example.org https://www.example.org";
+                    add_header Set-Cookie "session=1; Domain=.example.org; Path=/";
+                    return 200 '<a href="https://www.example.org/news">news</a> <img src="//static.example.org/x.png"> <script>var re = /example\\.org/;</script>';
+                }
+                location = /moved { return 302 https://www.example.org/landing?from=moved; }
+                location = /refresh { add_header Refresh "5; url=https://example.org/next"; return 200 refresh; }
+                location = /cors { add_header Access-Control-Allow-Origin "https://www.example.org"; return 200 cors; }
+                location = /echo {
+                    return 200 "host=$host sni=$ssl_server_name encoding=$http_accept_encoding gateway=$http_x_onion_gateway";
+                }
+                location / { return 200 "upstream saw $request_uri"; }
+            }
+        }
+        """
+    }
+
+    static func isListening(port: Int) -> Bool {
+        (try? Command.run("/usr/bin/curl", ["-sk", "-o", "/dev/null", "https://127.0.0.1:\(port)/"]).succeeded) ?? false
+    }
+
+    /// A request through the proxy's unix socket, as tor would make it.
+    func fetch(_ path: String, host: String = onion, port virtualPort: Int = 443, agent: String = "curl") throws -> (
+        headers: String, body: String
+    ) {
+        let scheme = virtualPort == 443 ? "https" : "http"
+        let result = try Command.run(
+            "/usr/bin/curl",
+            [
+                "-sk", "--max-time", "10", "-D", "-", "-A", agent, "--unix-socket",
+                socketDirectory + "/p\(virtualPort).sock",
+                "\(scheme)://\(host)\(path)",
+            ]
+        )
+        #expect(result.succeeded, "curl failed: \(result.output)")
+        let parts = result.output.components(separatedBy: "\r\n\r\n")
+        return (parts.first ?? "", parts.dropFirst().joined(separator: "\r\n\r\n"))
+    }
+
+    // MARK: Tests
+
+    @Test("body links, CSP and cookies name the onion, not the upstream")
+    func page() throws {
+        let (headers, body) = try fetch("/")
+        #expect(body.contains("https://www.\(Self.onion)/news"))
+        #expect(body.contains("//static.\(Self.onion)/x.png"))
+        #expect(body.contains(Self.onion.replacing(".", with: "\\.")), "JS-escaped form: \(body)")
+        #expect(!body.contains("example.org"), "\(body)")
+        #expect(headers.contains("Domain=.\(Self.onion)"), "\(headers)")
+        #expect(
+            headers.contains("https://\(Self.onion); img-src https://static.\(Self.onion) https://www.\(Self.onion)"),
+            "\(headers)")
+        #expect(!headers.contains("example.org"), "\(headers)")
+    }
+
+    @Test("redirects, Refresh and CORS headers name the onion")
+    func headers() throws {
+        let moved = try fetch("/moved").headers
+        #expect(moved.contains("Location: https://www.\(Self.onion)/landing?from=moved"), "\(moved)")
+        let refresh = try fetch("/refresh").headers
+        #expect(refresh.contains("Refresh: 5; url=https://\(Self.onion)/next"), "\(refresh)")
+        let cors = try fetch("/cors").headers
+        #expect(cors.contains("Access-Control-Allow-Origin: https://www.\(Self.onion)"), "\(cors)")
+    }
+
+    @Test("the upstream sees its own names, SNI, identity encoding and extra headers")
+    func upstreamView() throws {
+        let body = try fetch("/echo", host: "www.\(Self.onion)").body
+        #expect(body == "host=www.example.org sni=www.example.org encoding=identity gateway=onionops", "\(body)")
+    }
+
+    @Test("port 80 answers 307 to https; /hello-onion answers without the upstream")
+    func redirectAndHello() throws {
+        let plain = try fetch("/some/page?q=1", port: 80).headers
+        #expect(plain.hasPrefix("HTTP/1.1 307"), "\(plain)")
+        #expect(plain.contains("Location: https://\(Self.onion)/some/page?q=1"), "\(plain)")
+        let hello = try fetch("/hello-onion")
+        #expect(hello.headers.hasPrefix("HTTP/1.1 200"))
+        #expect(hello.body == "Hello, Onion User!\n")
+    }
+
+    @Test("blocked paths and user agents answer 403; unknown names 404")
+    func blocked() throws {
+        #expect(try fetch("/wp-admin/login.php").headers.hasPrefix("HTTP/1.1 403"))
+        #expect(try fetch("/", agent: "Mozilla/5.0 evilbot/2").headers.hasPrefix("HTTP/1.1 403"))
+        #expect(try fetch("/other").headers.hasPrefix("HTTP/1.1 200"))
+        #expect(try fetch("/", host: TestOnions.b).headers.hasPrefix("HTTP/1.1 404"))
+    }
+}
