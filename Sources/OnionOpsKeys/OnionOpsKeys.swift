@@ -1,1 +1,0 @@
-// Key material lives here; see OnionKey.swift.

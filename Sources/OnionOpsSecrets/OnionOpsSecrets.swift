@@ -1,1 +1,0 @@
-// Sealed secrets live here; see AgeSealer.swift.

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct KeysPlaceholderTests {
-    @Test func builds() { #expect(Bool(true)) }
-}
