@@ -11,7 +11,7 @@ BIN := .build/debug/onionops
 DEBIAN_PACKAGES := libgit2-dev libyaml-dev pkg-config tor nginx onionbalance \
 	openssh-client openssh-server age git curl
 
-.PHONY: all deps build demo test lint format clean help
+.PHONY: all deps build demo test lint format clean help bench
 
 all: build
 
@@ -62,3 +62,9 @@ test: deps lint
 
 clean:
 	rm -rf .build
+
+# Release-build benchmarks: validate + render of synthetic topologies, each
+# against a SHA-256 floor measured in the same run.
+bench: deps
+	$(SWIFT) build -c release --product onionops-bench
+	ONIONOPS_BENCH_RESULTS=Benchmarks/render.md .build/release/onionops-bench

@@ -111,6 +111,19 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // `make bench`: release-build benchmarks over synthetic topologies.
+        .executableTarget(
+            name: "onionops-bench",
+            dependencies: [
+                "OnionOpsCore",
+                "OnionOpsManifest",
+                "OnionOpsRender",
+                "OnionOpsTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // Helpers shared by the test targets (fixtures, temp folders, running
         // the built binary).
         .target(

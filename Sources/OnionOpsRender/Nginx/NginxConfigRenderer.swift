@@ -78,6 +78,8 @@ struct NginxConfigRenderer {
             blockMaps(&http)
             headerMaps(&http)
             upstreams(&http)
+            proxySettings(&http)
+            http.blank()
             defaultServer(&http)
             for site in sites {
                 siteServers(&http, site)
@@ -269,12 +271,17 @@ struct NginxConfigRenderer {
             server.block("location", "^~", NginxWriter.quoted(path)) { $0.directive("return", "403") }
         }
         server.block("location", "/") { location in
-            proxy(&location)
+            location.directive("proxy_pass", "https://$oo_upstream")
         }
     }
 
-    private func proxy(_ location: inout NginxWriter) {
-        location.directive("proxy_pass", "https://$oo_upstream")
+    /// Proxy settings and rewrites, once at http level for every site of the
+    /// project (a page of one site may link to another): the servers and
+    /// locations inherit them, which keeps the file linear in the number of
+    /// sites. Nothing below redefines these directives, which would stop
+    /// the inheritance.
+    private func proxySettings(_ location: inout NginxWriter) {
+        location.comment("Proxy settings and rewrites inherited by every site's location.")
         location.directive("proxy_http_version", "1.1")
         location.directive("proxy_set_header", "Host", "$oo_upstream_host")
         location.directive("proxy_set_header", "Connection", "\"\"")

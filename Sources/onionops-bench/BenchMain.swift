@@ -1,0 +1,145 @@
+import Crypto
+import Foundation
+import OnionOpsCore
+import OnionOpsManifest
+import OnionOpsRender
+import OnionOpsTestSupport
+
+/// `onionops-bench`: each scenario runs in a child process of its own so
+/// its peak RSS is its own; the parent prints one table.
+@main
+struct BenchMain {
+    struct Scenario {
+        var name: String
+        var topology: SyntheticTopology
+    }
+
+    static let scenarios = [
+        Scenario(
+            name: "1,000 sites, 10 hosts x 2 tor",
+            topology: SyntheticTopology(
+                hosts: 10, projects: 1, sitesPerProject: 1000, hostsPerProject: 10, torInstances: 2)
+        ),
+        Scenario(
+            name: "10,000 sites, 100 hosts",
+            topology: SyntheticTopology(
+                hosts: 100, projects: 100, sitesPerProject: 100, hostsPerProject: 2, torInstances: 2)
+        ),
+    ]
+
+    static func main() throws {
+        let arguments = CommandLine.arguments
+        if arguments.count == 3, arguments[1] == "--scenario", let index = Int(arguments[2]) {
+            try run(scenarios[index])
+            return
+        }
+        print("onionops-bench: validate + render, release build; each scenario in its own process")
+        print(
+            "machine: \(ProcessInfo.processInfo.processorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB"
+        )
+        print("")
+        let header = [
+            "scenario", "yaml+decode", "validate", "render", "total", "output", "peak RSS", "sha256 floor",
+            "render/floor",
+        ]
+        var rows: [[String]] = []
+        for index in scenarios.indices {
+            let result = try Command.run(arguments[0], ["--scenario", String(index)])
+            guard result.succeeded, let line = result.output.split(separator: "\n").last else {
+                print("scenario \(index) failed:\n\(result.output)")
+                throw ExitCode.failure
+            }
+            rows.append(line.split(separator: "\t").map(String.init))
+        }
+        let table = Table(header: header, rows: rows)
+        print(table.text)
+        if let path = ProcessInfo.processInfo.environment["ONIONOPS_BENCH_RESULTS"] {
+            try table.markdown.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+    }
+
+    /// One scenario; prints one tab-separated line.
+    static func run(_ scenario: Scenario) throws {
+        let text = scenario.topology.manifestText()
+        let clock = ContinuousClock()
+
+        let start = clock.now
+        let loader = ManifestLoader(validator: Validator(rules: []))
+        let loaded = loader.load([ManifestFile(path: "bench.yaml", text: text)])
+        let decoded = clock.now
+        let diagnostics = Validator().validate(loaded.topology)
+        let validated = clock.now
+        guard loaded.isValid, diagnostics.isEmpty else {
+            print("invalid synthetic topology: \(loaded.diagnostics.prefix(3)) \(diagnostics.prefix(3))")
+            throw ExitCode.failure
+        }
+        let state = try Renderer(identities: TestBackendIdentities()).render(loaded.topology)
+        let rendered = clock.now
+
+        // Baseline: SHA-256 over every rendered byte, the least any tool
+        // that looks at the output must spend.
+        var bytes = 0
+        var hasher = SHA256()
+        for host in state.hosts {
+            for file in host.files {
+                hasher.update(data: file.content)
+                bytes += file.content.count
+            }
+        }
+        _ = hasher.finalize()
+        let hashed = clock.now
+
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let render = seconds(rendered - validated)
+        let floor = seconds(hashed - rendered)
+        let columns = [
+            scenario.name,
+            format(decoded - start),
+            format(validated - decoded),
+            format(rendered - validated),
+            format(rendered - start),
+            "\(bytes / (1 << 20)) MiB",
+            "\(usage.ru_maxrss / 1024) MiB",
+            format(hashed - rendered),
+            String(format: "%.1fx", render / max(floor, 1e-9)),
+        ]
+        print(columns.joined(separator: "\t"))
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    static func format(_ duration: Duration) -> String {
+        String(format: "%.3f s", seconds(duration))
+    }
+
+    struct ExitCode: Error {
+        static let failure = ExitCode()
+    }
+}
+
+/// Fixed-width and markdown renderings of the results.
+struct Table {
+    var header: [String]
+    var rows: [[String]]
+
+    var text: String {
+        let all = [header] + rows
+        let widths = header.indices.map { column in
+            all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0
+        }
+        return all.map { row in
+            row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(
+                separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    var markdown: String {
+        ([header] + rows).enumerated().map { index, row in
+            let line = "| " + row.joined(separator: " | ") + " |"
+            return index == 0 ? line + "\n|" + String(repeating: "---|", count: row.count) : line
+        }.joined(separator: "\n") + "\n"
+    }
+}
