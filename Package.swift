@@ -144,7 +144,10 @@ let package = Package(
         ),
         .testTarget(
             name: "OnionOpsRenderTests",
-            dependencies: ["OnionOpsRender", "OnionOpsManifest", "OnionOpsCore", "OnionOpsTestSupport"],
+            dependencies: [
+                "OnionOpsRender", "OnionOpsManifest", "OnionOpsCore", "OnionOpsKeys", "OnionOpsSecrets",
+                "OnionOpsTestSupport",
+            ],
             exclude: ["Golden"],
             swiftSettings: strictSettings
         ),

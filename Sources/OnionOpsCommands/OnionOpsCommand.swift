@@ -13,7 +13,7 @@ public struct OnionOpsCommand: AsyncParsableCommand {
             Exit codes: 0 success, 1 error or invalid manifests.
             """,
         version: OnionOpsVersion.current,
-        subcommands: [ValidateCommand.self, ShowCommand.self]
+        subcommands: [ValidateCommand.self, ShowCommand.self, RenderCommand.self, KeysCommand.self]
     )
 
     public init() {}

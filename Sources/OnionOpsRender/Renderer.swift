@@ -3,13 +3,39 @@ public import OnionOpsCore
 /// A validated topology -> the files and folders every host should have.
 ///
 /// Pure and deterministic: the same topology and backend identities give
-/// byte-identical output in the same order. Key material and TLS
-/// certificates are not rendered here; the keys layer adds them.
+/// byte-identical output in the same order. With `keys`, each onion's
+/// key files are placed where they belong and nowhere else: a hardmap
+/// site's key in every tor instance of its project, a softmap frontend's
+/// key only on its publishers, a backend's key only in its own instance.
 public struct Renderer: Sendable {
     public var identities: any BackendIdentities
+    public var keys: KeyMaterial?
 
-    public init(identities: any BackendIdentities) {
+    public init(identities: any BackendIdentities, keys: KeyMaterial? = nil) {
         self.identities = identities
+        self.keys = keys
+    }
+
+    /// tor's three key files in a HiddenServiceDir, owned by tor's user.
+    private func keyFiles(
+        _ files: KeyMaterial.TorKeyFiles, in directory: String, owner: String, instance: DaemonInstance
+    )
+        -> [ManagedFile]
+    {
+        [
+            ("hs_ed25519_secret_key", files.secretKey, true),
+            ("hs_ed25519_public_key", files.publicKey, false),
+            ("hostname", files.hostname, false),
+        ].map { name, content, secret in
+            ManagedFile(
+                path: directory + "/" + name,
+                content: content,
+                mode: 0o600,
+                owner: owner,
+                instance: instance,
+                isSecret: secret
+            )
+        }
     }
 
     public func render(_ topology: Topology) throws(RenderError) -> DesiredState {
@@ -67,18 +93,23 @@ public struct Renderer: Sendable {
                 switch project.mode {
                 case .hardmap:
                     for site in addresses {
-                        directories.insert(
-                            ManagedDirectory(
-                                path: HostLayout.siteServiceDirectory(
-                                    project: project.name, instance: index, site: site),
-                                mode: 0o700,
-                                owner: torUser
-                            )
+                        let serviceDirectory = HostLayout.siteServiceDirectory(
+                            project: project.name,
+                            instance: index,
+                            site: site
                         )
+                        directories.insert(ManagedDirectory(path: serviceDirectory, mode: 0o700, owner: torUser))
+                        if let siteKey = keys?.sites[site] {
+                            files += keyFiles(siteKey, in: serviceDirectory, owner: torUser, instance: instance)
+                        }
                     }
                 case .softmap:
                     let serviceDirectory = HostLayout.backendServiceDirectory(project: project.name, instance: index)
                     directories.insert(ManagedDirectory(path: serviceDirectory, mode: 0o700, owner: torUser))
+                    let backend = BackendID(project: project.name, host: host.name, instance: index)
+                    if let backendKey = keys?.backends[backend] {
+                        files += keyFiles(backendKey, in: serviceDirectory, owner: torUser, instance: instance)
+                    }
                     files.append(
                         ManagedFile(
                             path: serviceDirectory + "/ob_config",
@@ -126,6 +157,21 @@ public struct Renderer: Sendable {
                     instance: instance
                 )
             )
+            // Onionbalance reads tor's secret key format; each frontend's key
+            // lives only here, on its publishers.
+            for frontend in try sites(of: project) {
+                guard let frontendKey = keys?.sites[frontend] else { continue }
+                files.append(
+                    ManagedFile(
+                        path: HostLayout.publisherKey(balancer: balancer.name, site: frontend),
+                        content: frontendKey.secretKey,
+                        mode: 0o600,
+                        owner: obUser,
+                        instance: instance,
+                        isSecret: true
+                    )
+                )
+            }
             let ob = OnionbalanceConfigRenderer(layout: layout, host: host)
             files.append(
                 ManagedFile(

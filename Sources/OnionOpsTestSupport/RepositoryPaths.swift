@@ -10,6 +10,8 @@ public enum RepositoryPaths {
 
     public static var examples: URL { root.appendingPathComponent("Examples") }
     public static var manifests: URL { root.appendingPathComponent("manifests") }
+    /// The demo-only age identity that opens the examples' sealed keys.
+    public static var demoIdentity: URL { root.appendingPathComponent("demo/age-identity.txt") }
 
     /// Every topology folder under Examples/.
     public static func exampleFolders() throws -> [URL] {

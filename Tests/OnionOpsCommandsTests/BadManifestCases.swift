@@ -357,7 +357,7 @@ enum BadManifestCases {
             "an over-long unix socket path",
             .socketPathTooLong,
             mentions: "107 bytes",
-            "apiVersion: onionops/v1\nkind: Host\nmetadata: {name: edge-1}\nspec: {local: {root: /tmp/\(String(repeating: "deep/", count: 12))}}\n---\n"
+            "apiVersion: onionops/v1\nkind: Host\nmetadata: {name: edge-1}\nspec: {local: {root: /tmp/\(String(repeating: "deep/", count: 14))}}\n---\n"
                 + project(
                     "  mode: hardmap\n  placement: {hosts: [«edge-1]}\n  sites: [{onion: \(a), upstream: example.org}]")
         ),

@@ -115,7 +115,7 @@ struct ValidatorTests {
 
     @Test("a socket path over 107 bytes is refused, naming the host")
     func socketPath() throws {
-        let longRoot = "/tmp/" + String(repeating: "r", count: 60)
+        let longRoot = "/tmp/" + String(repeating: "r", count: 70)
         let topology = Topology(
             hosts: [Self.host("edge-1", root: longRoot)],
             projects: [Self.project("news", hosts: ["edge-1"])]

@@ -13,7 +13,12 @@ struct DaemonAcceptanceTests {
     func accepted(name: String) async throws {
         let topology = try await RenderFixtures.topology(name)
         let certificate = try TestCertificate.make()
-        let sandbox = try RenderFixtures.placeInSandbox(topology, certificate: certificate)
+        let keys = try await RenderFixtures.keyring(name, topology)
+        let sandbox = try RenderFixtures.placeInSandbox(
+            topology,
+            certificate: certificate,
+            renderer: Renderer(identities: keys.identities, keys: keys.material)
+        )
         defer { sandbox.folder.remove() }
 
         var torrcs = 0

@@ -2,6 +2,7 @@ import Foundation
 import OnionOpsCore
 import OnionOpsManifest
 import OnionOpsRender
+import OnionOpsSecrets
 import OnionOpsTestSupport
 
 /// Loading and rendering the repository's topologies for render tests.
@@ -26,19 +27,33 @@ enum RenderFixtures {
         return result.topology
     }
 
-    static func render(_ topology: Topology) throws -> DesiredState {
-        try Renderer(identities: TestBackendIdentities()).render(topology)
+    /// The example's sealed keys, opened with the demo identity.
+    static func keyring(_ name: String, _ topology: Topology, withKeyFiles: Bool = true) async throws -> Keyring {
+        try await Keyring.open(
+            for: topology,
+            store: SealedKeyStore(folder: path(of: name) + "/keys"),
+            identityFile: RepositoryPaths.demoIdentity.path,
+            withKeyFiles: withKeyFiles
+        )
+    }
+
+    /// Renders a repository topology with its real (demo-sealed) keys.
+    static func render(_ name: String, _ topology: Topology) async throws -> DesiredState {
+        let keys = try await keyring(name, topology)
+        return try Renderer(identities: keys.identities, keys: keys.material).render(topology)
     }
 
     /// Renders `topology` relocated under a fresh sandbox, puts every host's
     /// tree in place, and adds a test certificate wherever nginx expects
     /// one.
-    static func placeInSandbox(_ topology: Topology, certificate: TestCertificate) throws -> (
-        folder: TemporaryFolder, topology: Topology, state: DesiredState
-    ) {
+    static func placeInSandbox(
+        _ topology: Topology,
+        certificate: TestCertificate,
+        renderer: Renderer = Renderer(identities: TestBackendIdentities())
+    ) throws -> (folder: TemporaryFolder, topology: Topology, state: DesiredState) {
         let folder = try TemporaryFolder(prefix: "oo-r")
         let moved = SandboxTree.relocate(topology, under: folder.path)
-        let state = try render(moved)
+        let state = try renderer.render(moved)
         for host in state.hosts {
             try SandboxTree.write(host, root: host.root)
             let layout = HostLayout(root: host.root)

@@ -6,8 +6,15 @@ import Crypto
 /// Onionbalance `ob_config`, so a typo there would silently break a
 /// frontend; parsing checks it here instead.
 public struct OnionAddress: Sendable, Hashable, CustomStringConvertible {
+    // Equality and hashing follow the key; the text is derived from it.
+    public static func == (lhs: OnionAddress, rhs: OnionAddress) -> Bool { lhs.publicKey == rhs.publicKey }
+    public func hash(into hasher: inout Hasher) { hasher.combine(publicKey) }
+
     /// The 32-byte Ed25519 public key.
     public let publicKey: [UInt8]
+    /// The address text, computed once: renderers print it thousands of
+    /// times, and each computation is a SHA3 hash.
+    public let description: String
 
     public static let version: UInt8 = 3
     public static let suffix = ".onion"
@@ -16,11 +23,7 @@ public struct OnionAddress: Sendable, Hashable, CustomStringConvertible {
     public init(publicKey: [UInt8]) {
         precondition(publicKey.count == 32, "an Ed25519 public key is 32 bytes")
         self.publicKey = publicKey
-    }
-
-    /// The address with its `.onion` suffix, lowercase.
-    public var description: String {
-        Base32.encode(publicKey + Self.checksum(for: publicKey) + [Self.version]) + Self.suffix
+        self.description = Base32.encode(publicKey + Self.checksum(for: publicKey) + [Self.version]) + Self.suffix
     }
 
     /// The first 16 characters: short, still unique in practice, and used

@@ -156,16 +156,20 @@ struct NginxConfigRenderer {
 
     private func headerMaps(_ http: inout NginxWriter) {
         http.comment("Upstream names in response headers become onion names, one occurrence per link.")
+        // The same entries in every link of every chain: build them once.
+        let entries = sites.map { site in
+            (
+                NginxWriter.quoted("~^(?<oo_a>.*)" + NginxWriter.regexLiteral(site.site.upstream) + "(?<oo_b>.*)$"),
+                "\"${oo_a}\(site.onion)${oo_b}\""
+            )
+        }
         for (header, variable, depth) in Self.rewrittenHeaders where depth > 0 {
             var source = "$upstream_http_" + header.lowercased().replacing("-", with: "_")
             for link in 1...depth {
                 let target = link == depth ? "$\(variable)" : "$\(variable)_\(link)"
                 http.block("map", source, target) { map in
                     map.entry("default", source)
-                    for site in sites {
-                        let pattern = "~^(?<oo_a>.*)" + NginxWriter.regexLiteral(site.site.upstream) + "(?<oo_b>.*)$"
-                        map.entry(NginxWriter.quoted(pattern), "\"${oo_a}\(site.onion)${oo_b}\"")
-                    }
+                    for (pattern, replacement) in entries { map.entry(pattern, replacement) }
                 }
                 source = target
             }

@@ -46,23 +46,25 @@ struct NginxWriter {
     /// data; call sites that want variable interpolation build their own.
     static func quoted(_ value: String) -> String {
         var out = "\""
-        for character in value {
-            switch character {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            default: out.append(character)
-            }
+        out.reserveCapacity(value.utf8.count + 2)
+        for scalar in value.unicodeScalars {
+            if scalar == "\\" || scalar == "\"" { out.unicodeScalars.append("\\") }
+            out.unicodeScalars.append(scalar)
         }
-        return out + "\""
+        out.unicodeScalars.append("\"")
+        return out
     }
 
     /// A literal as a PCRE pattern fragment: every metacharacter escaped.
     static func regexLiteral(_ value: String) -> String {
         var out = ""
-        for character in value {
-            if "\\^$.|?*+()[]{}/-".contains(character) { out += "\\" }
-            out.append(character)
+        out.reserveCapacity(value.utf8.count * 2)
+        for scalar in value.unicodeScalars {
+            if metacharacters.contains(scalar) { out.unicodeScalars.append("\\") }
+            out.unicodeScalars.append(scalar)
         }
         return out
     }
+
+    private static let metacharacters: Set<Unicode.Scalar> = Set("\\^$.|?*+()[]{}/-".unicodeScalars)
 }
