@@ -33,9 +33,16 @@ struct KeysCheckCommand: AsyncParsableCommand {
             }
             let listing = try store.list()
             let sealed = Set(listing.onionKeys.map(\.description))
+            let certificates = Set(listing.tlsCertificates.map(\.description))
             for project in set.topology.projects {
                 for site in project.sites where !sealed.contains(site.onion) {
                     Console.err("\(set.keysFolder): error: no sealed key for \(site.onion) (project \(project.name))")
+                    problems += 1
+                }
+                for site in project.sites where !certificates.contains(site.onion) {
+                    Console.err(
+                        "\(set.keysFolder): error: no TLS certificate for \(site.onion) (project \(project.name)); `onionops keys tls \(path)` makes one"
+                    )
                     problems += 1
                 }
                 if project.mode == .softmap, !listing.backendSecretProjects.contains(project.name) {

@@ -10,6 +10,6 @@ struct KeysCommand: AsyncParsableCommand {
             the secret every softmap backend key of a project is derived from. They are sealed to the \
             age recipients listed in keys/recipients.txt.
             """,
-        subcommands: [KeysNewCommand.self, KeysCheckCommand.self]
+        subcommands: [KeysNewCommand.self, KeysTLSCommand.self, KeysCheckCommand.self]
     )
 }

@@ -121,6 +121,27 @@ public struct Renderer: Sendable {
                     )
                 }
             }
+            // nginx's TLS material: the master reads it as root before
+            // dropping privileges, so root-only files are enough.
+            for site in addresses {
+                guard let tls = keys?.tls[site] else { continue }
+                files.append(
+                    ManagedFile(
+                        path: HostLayout.tlsCertificate(project: project.name, site: site),
+                        content: tls.certificate,
+                        instance: .nginx(project: project.name)
+                    )
+                )
+                files.append(
+                    ManagedFile(
+                        path: HostLayout.tlsKey(project: project.name, site: site),
+                        content: tls.key,
+                        mode: 0o600,
+                        instance: .nginx(project: project.name),
+                        isSecret: true
+                    )
+                )
+            }
             let nginx = NginxConfigRenderer(
                 layout: layout,
                 host: host,

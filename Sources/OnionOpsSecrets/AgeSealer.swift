@@ -86,15 +86,43 @@ public struct AgeSealer: Sendable {
         }
     }
 
+    /// Runs age with `input` in a private file named as its last argument,
+    /// not on stdin: age may exit before reading stdin (a bad recipient or
+    /// identity), and swift-subprocess 1.0.2 then traps on the input pipe
+    /// it could not close. The file lives in a fresh 0700 folder, in memory
+    /// (/dev/shm) where available, and is removed straight after.
     private func runAge(_ arguments: [String], input: [UInt8]) async throws(SecretsError) -> AgeResult {
         guard FileManager.default.isExecutableFile(atPath: agePath) else {
             throw SecretsError(code: .ageMissing, message: "age is not installed at \(agePath) (Debian package 'age')")
         }
+        let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+        let folder = base + "/onionops-age-" + UUID().uuidString
+        let inputPath = folder + "/input"
+        do {
+            try FileManager.default.createDirectory(
+                atPath: folder,
+                withIntermediateDirectories: false,
+                attributes: [.posixPermissions: NSNumber(value: 0o700)]
+            )
+            guard
+                FileManager.default.createFile(
+                    atPath: inputPath,
+                    contents: Data(input),
+                    attributes: [.posixPermissions: NSNumber(value: 0o600)]
+                )
+            else { throw SecretsError(code: .fileSystem, message: "cannot write age's input in \(folder)") }
+        } catch let error as SecretsError {
+            throw error
+        } catch {
+            throw SecretsError(
+                code: .fileSystem, message: "cannot make a private folder for age: \(error.localizedDescription)")
+        }
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         do {
             let result = try await run(
                 .path(FilePath(agePath)),
-                arguments: Arguments(arguments),
-                input: .array(input),
+                arguments: Arguments(arguments + [inputPath]),
+                input: .none,
                 output: .bytes(limit: Self.outputLimit),
                 error: .string(limit: Self.errorLimit)
             )

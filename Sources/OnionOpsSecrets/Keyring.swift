@@ -26,6 +26,11 @@ public struct Keyring: Sendable {
                     continue
                 }
                 material.sites[address] = files(of: try await store.open(address, identityFile: identityFile))
+                let tls = try await store.openTLS(address, identityFile: identityFile)
+                material.tls[address] = KeyMaterial.TLSFiles(
+                    certificate: Array(tls.certificatePEM.utf8),
+                    key: Array(tls.keyPEM.utf8)
+                )
             }
             guard project.mode == .softmap else { continue }
             for host in project.placement.hosts {

@@ -113,7 +113,11 @@ public struct SealedKeyStore: Sendable {
         var listing = Listing()
         for name in names where !name.hasPrefix(".") {
             if name == Self.recipientsFileName { continue }
-            if name.hasSuffix(Self.onionKeySuffix),
+            if name.hasSuffix(Self.tlsSuffix),
+                case .success(let address) = OnionAddress.parse(String(name.dropLast(Self.tlsSuffix.count)))
+            {
+                listing.tlsCertificates.append(address)
+            } else if name.hasSuffix(Self.onionKeySuffix),
                 case .success(let address) = OnionAddress.parse(String(name.dropLast(".age".count)))
             {
                 listing.onionKeys.append(address)
@@ -130,6 +134,7 @@ public struct SealedKeyStore: Sendable {
     public struct Listing: Sendable, Hashable {
         public var onionKeys: [OnionAddress] = []
         public var backendSecretProjects: [String] = []
+        public var tlsCertificates: [OnionAddress] = []
         /// Anything else, e.g. a mistyped address or a plaintext key.
         public var unexpectedFiles: [String] = []
     }
@@ -164,15 +169,59 @@ public struct SealedKeyStore: Sendable {
                 results.append(CheckResult(file: file, problem: error))
             }
         }
+        for address in listing.tlsCertificates {
+            let file = folder + "/" + Self.tlsFileName(for: address)
+            do {
+                _ = try await openTLS(address, identityFile: identityFile)
+                results.append(CheckResult(file: file, problem: nil))
+            } catch {
+                results.append(CheckResult(file: file, problem: error))
+            }
+        }
         for name in listing.unexpectedFiles {
             let file = folder + "/" + name
             let problem = SecretsError(
                 code: .unexpectedFile,
-                message: "\(file) is not a sealed key (<address>.onion.age or <project>.backends.age)"
+                message:
+                    "\(file) is not a sealed key (<address>.onion.age, <address>.onion.tls.age or <project>.backends.age)"
             )
             results.append(CheckResult(file: file, problem: problem))
         }
         return results
+    }
+
+    // MARK: TLS
+
+    static let tlsSuffix = ".tls.age"
+
+    /// `<address>.onion.tls.age`: the site's certificate PEM followed by its
+    /// private key PEM, made by `onionops keys tls` or sealed by the
+    /// operator from their own certificate.
+    public static func tlsFileName(for address: OnionAddress) -> String {
+        address.description + tlsSuffix
+    }
+
+    public func sealTLS(certificatePEM: String, keyPEM: String, for address: OnionAddress) async throws(SecretsError)
+        -> String
+    {
+        try await sealNew(Array((certificatePEM + keyPEM).utf8), as: Self.tlsFileName(for: address))
+    }
+
+    /// The certificate chain and key PEMs of a site.
+    public func openTLS(_ address: OnionAddress, identityFile: String) async throws(SecretsError) -> (
+        certificatePEM: String, keyPEM: String
+    ) {
+        let path = folder + "/" + Self.tlsFileName(for: address)
+        let text = String(decoding: try await openFile(path, identityFile: identityFile), as: UTF8.self)
+        guard
+            let keyStart = text.range(of: "-----BEGIN PRIVATE KEY-----")
+                ?? text.range(of: "-----BEGIN EC PRIVATE KEY-----"),
+            text.contains("-----BEGIN CERTIFICATE-----")
+        else {
+            throw SecretsError(
+                code: .badKey, message: "\(path) does not hold a certificate PEM followed by a private key PEM")
+        }
+        return (String(text[..<keyStart.lowerBound]), String(text[keyStart.lowerBound...]))
     }
 
     private func openFile(_ path: String, identityFile: String) async throws(SecretsError) -> [UInt8] {

@@ -48,9 +48,17 @@ struct KeyPlacementTests {
                     #expect(!file.isSecret, "\(host.host) \(file.path) is marked secret but holds no key")
                     continue
                 }
-                #expect(kind == .torSecretKey)
                 #expect(file.isSecret, "\(host.host) \(file.path) holds a key but is not marked secret")
                 #expect(file.mode == 0o600, "\(host.host) \(file.path) mode \(String(file.mode, radix: 8))")
+                if kind == .pemPrivateKey {
+                    // A TLS key: only in the tls folder of a project this host serves.
+                    let served = topology.projects.filter { $0.placement.hosts.contains(host.host) }
+                    #expect(
+                        served.contains { file.path.hasPrefix(HostLayout.tlsDirectory(project: $0.name) + "/") },
+                        "\(host.host) holds a TLS key at \(file.path) for a project it does not serve"
+                    )
+                    continue
+                }
                 let address = try OnionKey(torSecretKeyFile: file.content).address.description
                 #expect(
                     allowed[host.host, default: []].contains(address),
@@ -68,7 +76,7 @@ struct KeyPlacementTests {
         let state = try await RenderFixtures.render("softmap-4", topology)
         let frontends = Set(topology.projects.flatMap { $0.sites.map(\.onion) })
         for host in state.hosts where !topology.balancers.contains(where: { $0.hosts.contains(host.host) }) {
-            for file in host.files where file.isSecret {
+            for file in host.files where file.isSecret && !file.path.contains("/tls/") {
                 let address = try OnionKey(torSecretKeyFile: file.content).address.description
                 #expect(!frontends.contains(address), "backend host \(host.host) holds frontend key \(address)")
             }

@@ -45,7 +45,7 @@ enum RenderFixtures {
 
     /// Renders `topology` relocated under a fresh sandbox, puts every host's
     /// tree in place, and adds a test certificate wherever nginx expects
-    /// one.
+    /// one that the render did not provide.
     static func placeInSandbox(
         _ topology: Topology,
         certificate: TestCertificate,
@@ -59,7 +59,9 @@ enum RenderFixtures {
             let layout = HostLayout(root: host.root)
             for project in moved.projects where project.placement.hosts.contains(host.host) {
                 for site in project.sites {
-                    guard case .success(let address) = OnionAddress.parse(site.onion) else { continue }
+                    guard case .success(let address) = OnionAddress.parse(site.onion),
+                        host.file(at: HostLayout.tlsCertificate(project: project.name, site: address)) == nil
+                    else { continue }
                     try certificate.certificatePEM.write(
                         to: URL(
                             fileURLWithPath: layout.resolve(

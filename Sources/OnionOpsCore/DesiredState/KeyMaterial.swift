@@ -15,11 +15,28 @@ public struct KeyMaterial: Sendable {
         }
     }
 
+    /// A site's TLS certificate (PEM, chain first) and private key (PEM).
+    public struct TLSFiles: Sendable, Hashable {
+        public var certificate: [UInt8]
+        public var key: [UInt8]
+
+        public init(certificate: [UInt8], key: [UInt8]) {
+            self.certificate = certificate
+            self.key = key
+        }
+    }
+
     public var sites: [OnionAddress: TorKeyFiles]
     public var backends: [BackendID: TorKeyFiles]
+    public var tls: [OnionAddress: TLSFiles]
 
-    public init(sites: [OnionAddress: TorKeyFiles] = [:], backends: [BackendID: TorKeyFiles] = [:]) {
+    public init(
+        sites: [OnionAddress: TorKeyFiles] = [:],
+        backends: [BackendID: TorKeyFiles] = [:],
+        tls: [OnionAddress: TLSFiles] = [:]
+    ) {
         self.sites = sites
         self.backends = backends
+        self.tls = tls
     }
 }

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import OnionOpsCore
+import OnionOpsKeys
+import OnionOpsSecrets
+
+/// `onionops keys tls [PATH]`.
+struct KeysTLSCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tls",
+        abstract: "Make and seal a self-signed TLS certificate for every site that has none yet.",
+        discussion: """
+            ECDSA P-256, made in-process; SANs: the onion, *.onion and each listed subdomain; lifetime \
+            from the project's nginx.tls.lifetimeDays. Sites with tls.source: operator are skipped: seal \
+            your own as keys/<onion>.tls.age (certificate PEM, then key PEM) with \
+            `cat cert.pem key.pem | age -R keys/recipients.txt -o keys/<onion>.tls.age`.
+            """
+    )
+
+    @Argument(help: "The manifest folder.")
+    var path: String = "manifests"
+
+    func run() async throws {
+        let set = try await ManifestSet.load(path)
+        let store = set.store
+        var existing = Set(try store.list().tlsCertificates)
+        var made = 0
+        for project in set.topology.projects where project.nginx.tls.source == .selfSigned {
+            let factory = TLSCertificateFactory(lifetimeDays: project.nginx.tls.lifetimeDays)
+            for site in project.sites {
+                guard case .success(let address) = OnionAddress.parse(site.onion), !existing.contains(address) else {
+                    continue
+                }
+                let certificate = try factory.makeCertificate(for: address, subdomains: site.subdomains, now: Date())
+                let file = try await store.sealTLS(
+                    certificatePEM: certificate.certificatePEM,
+                    keyPEM: certificate.privateKeyPEM,
+                    for: address
+                )
+                // Projects sharing a site (hardmap-cpu) share its certificate.
+                existing.insert(address)
+                Console.out("sealed \(file) (valid until \(certificate.notValidAfter))")
+                made += 1
+            }
+        }
+        Console.err("\(path): \(made) \(DiagnosticReport.plural(made, "certificate")) made")
+    }
+}
