@@ -17,7 +17,7 @@ struct ShowCommand: AsyncParsableCommand {
     init() {}
 
     func run() async throws {
-        let result = await ManifestLoader().load(from: FolderManifestSource(path: options.path))
+        let result = await ManifestIntake.load(options.path)
         guard result.isValid else {
             switch options.output {
             case .text: DiagnosticReport.printText(result, source: options.path)

@@ -19,7 +19,7 @@ struct ValidateCommand: AsyncParsableCommand {
     init() {}
 
     func run() async throws {
-        let result = await ManifestLoader().load(from: FolderManifestSource(path: options.path))
+        let result = await ManifestIntake.load(options.path)
         switch options.output {
         case .text: DiagnosticReport.printText(result, source: options.path)
         case .json: Console.out(JSONOutput.render(DiagnosticReport(source: options.path, result: result)))

@@ -538,6 +538,27 @@ enum BadManifestCases {
                 line: 1,
                 column: 1
             ),
+            BadManifest(
+                name: "a tor secret key left in the clear",
+                files: [
+                    "m.yaml": .text(host + project(hardmapSpec)),
+                    "hs_ed25519_secret_key": .generated {
+                        Data("== ed25519v1-secret: type0 ==".utf8) + Data(repeating: 0, count: 3)
+                            + Data(repeating: 7, count: 64)
+                    },
+                ],
+                code: .plaintextKey,
+                mentions: "in the clear",
+                file: "hs_ed25519_secret_key",
+                line: 1,
+                column: 1
+            ),
+            .marked(
+                "a PEM private key pasted into a manifest",
+                .plaintextKey,
+                mentions: "PEM private key",
+                "«apiVersion: onionops/v1\nkind: Host\nmetadata: {name: edge-1}\nspec: {local: {root: /tmp/oo/e1}}\n# -----BEGIN PRIVATE KEY-----\n# MC4CAQAwBQYDK2VwBCIEIA==\n# -----END PRIVATE KEY-----\n"
+            ),
             .marked(
                 "hostile: undefined alias",
                 .undefinedAlias,

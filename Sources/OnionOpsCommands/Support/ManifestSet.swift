@@ -14,7 +14,7 @@ struct ManifestSet {
 
     /// Loads and validates; on problems prints them and exits 1.
     static func load(_ path: String, output: OutputFormat = .text) async throws -> ManifestSet {
-        let result = await ManifestLoader().load(from: FolderManifestSource(path: path))
+        let result = await ManifestIntake.load(path)
         guard result.isValid else {
             switch output {
             case .text: DiagnosticReport.printText(result, source: path)

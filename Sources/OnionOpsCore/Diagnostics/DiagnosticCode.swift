@@ -43,4 +43,5 @@ public enum DiagnosticCode: String, Sendable, Hashable, Codable, CaseIterable {
     case siteConflict = "site-conflict"
     case balancerMismatch = "balancer-mismatch"
     case invalidOption = "invalid-option"
+    case plaintextKey = "plaintext-key"
 }
