@@ -42,6 +42,12 @@ deps:
 build: deps
 	$(SWIFT) build --product onionops
 
+# The demo identity opens the sealed keys of manifests/ and Examples/ only;
+# nothing uses it unless it is named like this.
+DEMO_IDENTITY := demo/age-identity.txt
+# manifests/ puts its two sandbox hosts here.
+DEMO_ROOT := /tmp/onionops-demo
+
 demo: build
 	@echo
 	@echo "==> onionops validate manifests"
@@ -49,6 +55,29 @@ demo: build
 	@echo
 	@echo "==> onionops show manifests"
 	@$(BIN) show manifests
+	@echo
+	@echo "==> onionops keys check manifests --identity $(DEMO_IDENTITY)"
+	@$(BIN) keys check manifests --identity $(DEMO_IDENTITY)
+	@echo
+	@rm -rf $(DEMO_ROOT)
+	@for host in edge-1 edge-2; do \
+		echo "==> onionops render manifests --host $$host --out $(DEMO_ROOT)/$$host --with-keys"; \
+		$(BIN) render manifests --host $$host --out $(DEMO_ROOT)/$$host --with-keys --identity $(DEMO_IDENTITY) || exit 1; \
+	done
+	@echo
+	@echo "==> the daemons check what was rendered into each sandbox host"
+	@for f in $$(find $(DEMO_ROOT) -name '*.torrc' | sort); do \
+		case "$$f" in */balancers/*) user=onionbalance;; *) user=debian-tor;; esac; \
+		printf 'tor --verify-config  %s (as %s): ' "$$f" "$$user"; \
+		runuser -u $$user -- /usr/sbin/tor --verify-config -f "$$f" --hush >/dev/null 2>&1 && echo ok || echo FAILED; \
+	done
+	@for f in $$(find $(DEMO_ROOT) -name 'nginx.conf' | sort); do \
+		root=$${f%%/etc/onionops/*}; \
+		printf 'nginx -t             %s: ' "$$f"; /usr/sbin/nginx -t -q -c "$$f" -p "$$root" -e "$$root/nginx-test.log" && echo ok || echo FAILED; \
+	done
+	@echo
+	@echo "Each host's files are under $(DEMO_ROOT)/<host> (the roots manifests/ names)."
+	@echo "Applying them (starting tor, nginx, Onionbalance) comes with the hosts and apply stages."
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift

@@ -31,7 +31,21 @@ struct RenderCommand: AsyncParsableCommand {
 
     init() {}
 
-    func run() async throws {
+    private var warnings: [String] = []
+
+    /// Modes always (tor refuses a HiddenServiceDir others can read);
+    /// owners when running as root and the user exists here.
+    private mutating func setMetadata(_ path: String, mode: UInt16, owner: String) {
+        var attributes: [FileAttributeKey: Any] = [.posixPermissions: NSNumber(value: mode)]
+        if getuid() == 0 { attributes[.ownerAccountName] = owner }
+        do {
+            try FileManager.default.setAttributes(attributes, ofItemAtPath: path)
+        } catch {
+            warnings.append("cannot set mode \(String(mode, radix: 8)) and owner \(owner) on \(path)")
+        }
+    }
+
+    mutating func run() async throws {
         let set = try await ManifestSet.load(path)
         guard let hostSpec = set.topology.host(named: host) else {
             let known = set.topology.hosts.map(\.name).joined(separator: ", ")
@@ -44,7 +58,9 @@ struct RenderCommand: AsyncParsableCommand {
         let layout = HostLayout(root: out)
         let manager = FileManager.default
         for directory in state.directories {
-            try manager.createDirectory(atPath: layout.resolve(directory.path), withIntermediateDirectories: true)
+            let target = layout.resolve(directory.path)
+            try manager.createDirectory(atPath: target, withIntermediateDirectories: true)
+            setMetadata(target, mode: directory.mode, owner: directory.owner)
         }
         for file in state.files {
             let target = layout.resolve(file.path)
@@ -53,12 +69,13 @@ struct RenderCommand: AsyncParsableCommand {
                 withIntermediateDirectories: true
             )
             try Data(file.content).write(to: URL(fileURLWithPath: target))
-            try manager.setAttributes([.posixPermissions: NSNumber(value: file.mode)], ofItemAtPath: target)
+            setMetadata(target, mode: file.mode, owner: file.owner)
             let shown = file.isSecret ? "(secret, \(file.content.count) bytes)" : "\(file.content.count) bytes"
             Console.out(
                 "\(String(file.mode, radix: 8)) \(file.owner.padding(toLength: 12, withPad: " ", startingAt: 0)) \(target)  \(shown)"
             )
         }
+        for warning in warnings { Console.err("warning: \(warning)") }
         Console.err("\(host): \(state.files.count) files in \(state.directories.count) folders written under \(out)")
     }
 }
