@@ -92,8 +92,9 @@ test: deps lint
 clean:
 	rm -rf .build
 
-# Release-build benchmarks: validate + render of synthetic topologies, each
-# against a SHA-256 floor measured in the same run.
+# Release-build benchmarks: validate + render of synthetic topologies against
+# a SHA-256 floor, keys against tor per key, certificates against openssl per
+# certificate, all measured in the same run. Writes Benchmarks/RESULTS.md.
 bench: deps
 	$(SWIFT) build -c release --product onionops-bench
-	ONIONOPS_BENCH_RESULTS=Benchmarks/render.md .build/release/onionops-bench
+	ONIONOPS_BENCH_RESULTS=Benchmarks/RESULTS.md .build/release/onionops-bench

@@ -118,6 +118,8 @@ let package = Package(
                 "OnionOpsCore",
                 "OnionOpsManifest",
                 "OnionOpsRender",
+                "OnionOpsKeys",
+                "OnionOpsSecrets",
                 "OnionOpsTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

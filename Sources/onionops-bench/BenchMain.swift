@@ -27,7 +27,7 @@ struct BenchMain {
         ),
     ]
 
-    static func main() throws {
+    static func main() async throws {
         let arguments = CommandLine.arguments
         if arguments.count == 3, arguments[1] == "--scenario", let index = Int(arguments[2]) {
             try run(scenarios[index])
@@ -53,8 +53,31 @@ struct BenchMain {
         }
         let table = Table(header: header, rows: rows)
         print(table.text)
+        print("")
+        let keys = Table(
+            header: ["keys and certificates", "in-process", "baseline, same run", "ratio"],
+            rows: try await KeyBench.rows())
+        print(keys.text)
         if let path = ProcessInfo.processInfo.environment["ONIONOPS_BENCH_RESULTS"] {
-            try table.markdown.write(toFile: path, atomically: true, encoding: .utf8)
+            let commit = (try? Command.run("/usr/bin/git", ["rev-parse", "--short", "HEAD"]).output) ?? "?"
+            let machine =
+                "\(ProcessInfo.processInfo.processorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB"
+            let report = """
+                # Benchmarks
+
+                `make bench` (release build), commit \(commit.trimmingCharacters(in: .whitespacesAndNewlines)), \(machine), \(Date()).
+
+                ## Validate + render
+
+                Each scenario in its own process (peak RSS is its own). The floor is SHA-256
+                over every rendered byte, measured in the same run.
+
+                \(table.markdown)
+                ## Keys and certificates
+
+                \(keys.markdown)
+                """
+            try report.write(toFile: path, atomically: true, encoding: .utf8)
         }
     }
 

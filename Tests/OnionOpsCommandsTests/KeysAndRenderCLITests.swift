@@ -34,6 +34,20 @@ struct KeysAndRenderCLITests {
         }
     }
 
+    @Test("keys check fails, naming the file, on a plaintext key anywhere in the repo")
+    func plaintextKey() throws {
+        let folder = try copyOfManifests()
+        defer { folder.remove() }
+        var key = Array("== ed25519v1-secret: type0 ==".utf8) + [0, 0, 0]
+        key += [UInt8](repeating: 9, count: 64)
+        try folder.write("m/notes/backup/hs_ed25519_secret_key", Data(key))
+        let run = try OnionOpsBinary.run(["keys", "check", "m", "--identity", Self.identity], in: folder.path)
+        #expect(run.exitCode == 1)
+        #expect(
+            run.stderr.contains("m/notes/backup/hs_ed25519_secret_key:1:1: error: a tor onion secret key in the clear"),
+            "\(run.stderr)")
+    }
+
     @Test("keys new: seals a fresh key and prints its address; keys check then wants its certificate")
     func newKey() throws {
         let folder = try copyOfManifests()
