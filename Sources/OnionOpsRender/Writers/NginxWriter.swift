@@ -4,43 +4,73 @@
 /// escapes what nginx's tokenizer treats specially, on top of validation's
 /// allow-lists.
 struct NginxWriter {
-    private(set) var lines: [String]
+    /// Appended to in place: configs for thousands of sites are tens of
+    /// megabytes, and building them line by line into an array first costs
+    /// twice the allocations.
+    private(set) var text: String
     private var depth = 0
+    private var lastLineBlank = false
 
     init(header: [String]) {
-        lines = header
+        text = ""
+        text.reserveCapacity(1 << 16)
+        for line in header { newLine(line) }
     }
 
     mutating func directive(_ name: String, _ arguments: String...) {
-        let joined = ([name] + arguments).joined(separator: " ")
-        lines.append(indent + joined + ";")
+        startLine()
+        text += name
+        for argument in arguments {
+            text += " "
+            text += argument
+        }
+        text += ";\n"
     }
 
     mutating func block(_ name: String, _ arguments: String..., body: (inout NginxWriter) -> Void) {
-        let joined = ([name] + arguments).joined(separator: " ")
-        lines.append(indent + joined + " {")
+        startLine()
+        text += name
+        for argument in arguments {
+            text += " "
+            text += argument
+        }
+        text += " {\n"
         depth += 1
         body(&self)
         depth -= 1
-        lines.append(indent + "}")
+        newLine("}")
     }
 
     /// A line inside a `map` or `types` block: `key value;`.
     mutating func entry(_ key: String, _ value: String) {
-        lines.append(indent + key + " " + value + ";")
+        startLine()
+        text += key
+        text += " "
+        text += value
+        text += ";\n"
     }
 
     mutating func blank() {
-        if lines.last != "" { lines.append("") }
+        if !lastLineBlank {
+            text += "\n"
+            lastLineBlank = true
+        }
     }
 
     mutating func comment(_ text: String) {
-        lines.append(indent + "# " + text)
+        newLine("# " + text)
     }
 
-    var text: String { lines.joined(separator: "\n") + "\n" }
+    private mutating func newLine(_ line: String) {
+        startLine()
+        text += line
+        text += "\n"
+    }
 
-    private var indent: String { String(repeating: "    ", count: depth) }
+    private mutating func startLine() {
+        lastLineBlank = false
+        for _ in 0..<depth { text += "    " }
+    }
 
     /// A double-quoted nginx string. `$` is escaped too only where it is
     /// data; call sites that want variable interpolation build their own.
