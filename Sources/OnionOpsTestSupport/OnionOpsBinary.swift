@@ -22,34 +22,12 @@ public enum OnionOpsBinary {
     }
 
     public static func run(_ arguments: [String], in directory: String? = nil) throws -> Result {
-        // Output goes to files, not pipes: nothing to drain concurrently,
-        // and a large output cannot block the child.
-        let scratch = try TemporaryFolder(prefix: "oo-run")
-        defer { scratch.remove() }
-        let outPath = scratch.path + "/stdout"
-        let errPath = scratch.path + "/stderr"
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-
-        let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        process.standardOutput = out
-        process.standardError = err
-        let start = Date()
-        try process.run()
-        process.waitUntilExit()
-        let seconds = Date().timeIntervalSince(start)
-        try out.close()
-        try err.close()
+        let captured = try Command.capture(url.path, arguments, in: directory)
         return Result(
-            exitCode: process.terminationStatus,
-            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
-            seconds: seconds
+            exitCode: captured.exitCode,
+            stdout: captured.stdout,
+            stderr: captured.stderr,
+            seconds: captured.seconds
         )
     }
 }

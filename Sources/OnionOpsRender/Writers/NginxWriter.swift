@@ -18,22 +18,12 @@ struct NginxWriter {
     }
 
     mutating func directive(_ name: String, _ arguments: String...) {
-        startLine()
-        text += name
-        for argument in arguments {
-            text += " "
-            text += argument
-        }
+        words(name, arguments)
         text += ";\n"
     }
 
     mutating func block(_ name: String, _ arguments: String..., body: (inout NginxWriter) -> Void) {
-        startLine()
-        text += name
-        for argument in arguments {
-            text += " "
-            text += argument
-        }
+        words(name, arguments)
         text += " {\n"
         depth += 1
         body(&self)
@@ -59,6 +49,16 @@ struct NginxWriter {
 
     mutating func comment(_ text: String) {
         newLine("# " + text)
+    }
+
+    /// An indented `name arg arg`, left open for `;` or ` {`.
+    private mutating func words(_ name: String, _ arguments: [String]) {
+        startLine()
+        text += name
+        for argument in arguments {
+            text += " "
+            text += argument
+        }
     }
 
     private mutating func newLine(_ line: String) {
