@@ -90,6 +90,24 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Edge: host transports (local folder now, SSH next), atomic writes,
+        // the host lock.
+        .target(
+            name: "OnionOpsHosts",
+            dependencies: [
+                "OnionOpsCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // A test-only tool: loops atomic writes so a test can SIGKILL it.
+        .executableTarget(
+            name: "onionops-fixture",
+            dependencies: ["OnionOpsCore", "OnionOpsHosts"],
+            swiftSettings: strictSettings
+        ),
+
         // Every `onionops` subcommand, as a library so tests can reach it.
         .target(
             name: "OnionOpsCommands",
@@ -151,6 +169,11 @@ let package = Package(
                 "OnionOpsTestSupport",
             ],
             exclude: ["Golden"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "OnionOpsHostsTests",
+            dependencies: ["OnionOpsHosts", "OnionOpsCore", "OnionOpsTestSupport", "onionops-fixture"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,5 +1,9 @@
 public import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A daemon started for a test (nginx in the foreground, say): waited on
 /// with a deadline, and always stopped, with SIGKILL if SIGTERM is not
 /// enough.
@@ -38,11 +42,18 @@ public final class BackgroundProcess: Sendable {
         return condition()
     }
 
+    /// SIGKILL at once, and reap.
+    public func kill() {
+        guard process.isRunning else { return }
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
     public func stop(grace: Double = 3) {
         guard process.isRunning else { return }
         process.terminate()
         if !wait(upTo: grace, until: { !process.isRunning }) {
-            kill(process.processIdentifier, SIGKILL)
+            Glibc.kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
     }

@@ -1,0 +1,17 @@
+/// What a host has at one path.
+public struct FileStatus: Sendable, Hashable {
+    public var isDirectory: Bool
+    public var size: Int
+    public var mode: UInt16
+    public var owner: String
+    /// Lowercase hex SHA-256 of the content; nil for folders.
+    public var sha256: String?
+
+    public init(isDirectory: Bool, size: Int, mode: UInt16, owner: String, sha256: String?) {
+        self.isDirectory = isDirectory
+        self.size = size
+        self.mode = mode
+        self.owner = owner
+        self.sha256 = sha256
+    }
+}

@@ -1,0 +1,31 @@
+/// Everything OnionOps does to a host goes through a transport: a local
+/// folder (a sandbox, or `/` for pull mode) or SSH.
+///
+/// Operations take whole batches so that observing or changing a host
+/// costs a bounded number of round trips however many files it has. Paths
+/// are host-absolute; the transport adds the host's root.
+public protocol HostTransport: Sendable {
+    /// The host's name, for messages.
+    var host: String { get }
+
+    /// Size, mode, owner and SHA-256 of each path that exists.
+    func stat(_ paths: [String]) async throws(HostError) -> [String: FileStatus]
+
+    /// The content of each path that exists.
+    func read(_ paths: [String]) async throws(HostError) -> [String: [UInt8]]
+
+    /// Folders first (in path order), then every write atomically (temp
+    /// file, fsync, mode and owner, rename, fsync of the folder), then
+    /// removals. A file is always either its old or its new content.
+    func apply(_ operations: [HostOperation]) async throws(HostError)
+
+    /// A command on the host, with arguments (never through a shell) and
+    /// optional standard input.
+    func run(_ command: [String], input: [UInt8]) async throws(HostError) -> CommandOutput
+
+    /// Takes the host's lock, or fails naming who holds it. A lock whose
+    /// owner process is gone is taken over.
+    func lock(owner: String) async throws(HostError) -> HostLock
+
+    func unlock(_ lock: HostLock) async throws(HostError)
+}

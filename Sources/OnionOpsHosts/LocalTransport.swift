@@ -1,0 +1,128 @@
+import Foundation
+public import OnionOpsCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A host that is a folder on this machine: a sandbox host under `root`,
+/// or the machine itself with root `/` (pull mode). Each batch is one
+/// round trip by construction; the SSH transport keeps the same contract.
+public struct LocalTransport: HostTransport {
+    public let host: String
+    public let layout: HostLayout
+
+    public init(host: String, root: String) {
+        self.host = host
+        self.layout = HostLayout(root: root)
+    }
+
+    private var files: POSIXFiles { POSIXFiles(host: host) }
+
+    /// Paths must be host-absolute and may not climb out of the root.
+    private func resolve(_ path: String) throws(HostError) -> String {
+        guard path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
+            throw HostError(host: host, code: .invalidPath, message: "not a host-absolute path: \(Quoted(path))")
+        }
+        return layout.resolve(path)
+    }
+
+    private func checkReachable() throws(HostError) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: layout.root, isDirectory: &isDirectory), isDirectory.boolValue
+        else {
+            throw HostError(host: host, code: .unreachable, message: "root folder \(layout.root) does not exist")
+        }
+    }
+
+    public func stat(_ paths: [String]) async throws(HostError) -> [String: FileStatus] {
+        try checkReachable()
+        var result: [String: FileStatus] = [:]
+        for path in paths {
+            if let status = try files.status(try resolve(path)) { result[path] = status }
+        }
+        return result
+    }
+
+    public func read(_ paths: [String]) async throws(HostError) -> [String: [UInt8]] {
+        try checkReachable()
+        var result: [String: [UInt8]] = [:]
+        for path in paths {
+            if let content = try files.read(try resolve(path)) { result[path] = content }
+        }
+        return result
+    }
+
+    public func apply(_ operations: [HostOperation]) async throws(HostError) {
+        try checkReachable()
+        var directories: [ManagedDirectory] = []
+        var writes: [ManagedFile] = []
+        var removals: [String] = []
+        for operation in operations {
+            switch operation {
+            case .makeDirectory(let directory): directories.append(directory)
+            case .write(let file): writes.append(file)
+            case .remove(let path): removals.append(path)
+            }
+        }
+        for directory in directories.sorted(by: { $0.path < $1.path }) {
+            try files.makeDirectory(try resolve(directory.path), mode: directory.mode, owner: directory.owner)
+        }
+        for file in writes {
+            try files.atomicWrite(file.content, to: try resolve(file.path), mode: file.mode, owner: file.owner)
+        }
+        // Deepest first, so folders are empty when their turn comes.
+        for path in removals.sorted(by: >) {
+            try files.remove(try resolve(path))
+        }
+    }
+
+    public func run(_ command: [String], input: [UInt8]) async throws(HostError) -> CommandOutput {
+        guard let executable = command.first else {
+            throw HostError(host: host, code: .commandFailed, message: "empty command")
+        }
+        do {
+            return try ProcessRunner.run(executable, Array(command.dropFirst()), input: input)
+        } catch {
+            throw HostError(host: host, code: .commandFailed, message: "cannot run \(executable): \(error)")
+        }
+    }
+
+    public func lock(owner: String) async throws(HostError) -> HostLock {
+        try checkReachable()
+        let path = try resolve(HostLock.path)
+        try files.makeDirectory((path as NSString).deletingLastPathComponent, mode: 0o755, owner: "root")
+        let mine = HostLock(owner: owner, pid: getpid(), startedAt: Int(Date().timeIntervalSince1970))
+        for _ in 0..<2 {
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if fd >= 0 {
+                let bytes = Array(mine.fileContent.utf8)
+                _ = bytes.withUnsafeBytes { buffer in write(fd, buffer.baseAddress, buffer.count) }
+                fsync(fd)
+                close(fd)
+                return mine
+            }
+            guard errno == EEXIST else { throw files.fail("cannot create lock", path) }
+            let held = (try files.read(path)).flatMap { HostLock.parse(String(decoding: $0, as: UTF8.self)) }
+            // A lock whose process is gone (SIGKILL, a crash) is stale: take
+            // it over. An unreadable lock is left alone for a person to see.
+            if let held, kill(held.pid, 0) != 0, errno == ESRCH {
+                unlink(path)
+                continue
+            }
+            let holder = held.map { "\($0.owner) (pid \($0.pid), since \($0.startedAt))" } ?? "an unreadable lock file"
+            throw HostError(host: host, code: .locked, message: "locked by \(holder) at \(path)")
+        }
+        throw HostError(host: host, code: .locked, message: "could not take \(path)")
+    }
+
+    public func unlock(_ lock: HostLock) async throws(HostError) {
+        let path = try resolve(HostLock.path)
+        let held = (try files.read(path)).flatMap { HostLock.parse(String(decoding: $0, as: UTF8.self)) }
+        guard held == lock else {
+            throw HostError(
+                host: host, code: .locked, message: "\(path) is not held by \(lock.owner) (pid \(lock.pid))")
+        }
+        try files.remove(path)
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import OnionOpsCore
+import OnionOpsHosts
+import OnionOpsTestSupport
+import Testing
+
+/// The behaviour every host transport must have. It runs against the
+/// local transport; the SSH transport joins the same list of kinds.
+@Suite("host transport contract")
+struct TransportContractTests {
+    enum Kind: String, CaseIterable, Sendable {
+        case local
+    }
+
+    /// A fresh host of `kind`, and the folder to remove afterwards.
+    static func makeHost(_ kind: Kind) throws -> (any HostTransport, TemporaryFolder) {
+        let folder = try TemporaryFolder(prefix: "oo-host")
+        switch kind {
+        case .local: return (LocalTransport(host: "sandbox", root: folder.path), folder)
+        }
+    }
+
+    @Test("folders, atomic writes, reads and stats round-trip with modes and owners", arguments: Kind.allCases)
+    func writeReadStat(kind: Kind) async throws {
+        let (host, folder) = try Self.makeHost(kind)
+        defer { folder.remove() }
+        let owner = Command.isRoot ? "debian-tor" : NSUserName()
+        try await host.apply([
+            .makeDirectory(ManagedDirectory(path: "/var/lib/onionops/p/x/tor1", mode: 0o700, owner: owner)),
+            .write(ManagedFile(path: "/etc/onionops/a.conf", text: "hello\n", mode: 0o640)),
+            .write(ManagedFile(path: "/var/lib/onionops/p/x/tor1/secret", text: "s", mode: 0o600, owner: owner)),
+        ])
+        let read = try await host.read(["/etc/onionops/a.conf", "/etc/onionops/missing"])
+        #expect(read == ["/etc/onionops/a.conf": Array("hello\n".utf8)])
+
+        let status = try await host.stat([
+            "/etc/onionops/a.conf", "/var/lib/onionops/p/x/tor1", "/var/lib/onionops/p/x/tor1/secret",
+        ])
+        let file = try #require(status["/etc/onionops/a.conf"])
+        #expect(file.mode == 0o640)
+        #expect(file.size == 6)
+        #expect(file.sha256 == "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03")
+        let directory = try #require(status["/var/lib/onionops/p/x/tor1"])
+        #expect(directory.isDirectory)
+        #expect(directory.mode == 0o700)
+        #expect(directory.owner == owner)
+        #expect(status["/var/lib/onionops/p/x/tor1/secret"]?.owner == owner)
+    }
+
+    @Test("a write replaces the old content; removals take files and empty folders", arguments: Kind.allCases)
+    func replaceAndRemove(kind: Kind) async throws {
+        let (host, folder) = try Self.makeHost(kind)
+        defer { folder.remove() }
+        try await host.apply([.write(ManagedFile(path: "/etc/onionops/d/f", text: "one"))])
+        try await host.apply([.write(ManagedFile(path: "/etc/onionops/d/f", text: "two, longer"))])
+        #expect(try await host.read(["/etc/onionops/d/f"])["/etc/onionops/d/f"] == Array("two, longer".utf8))
+        // No temp files left beside it.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path + "/etc/onionops/d") == ["f"])
+        try await host.apply([
+            .remove(path: "/etc/onionops/d/f"), .remove(path: "/etc/onionops/d"), .remove(path: "/nope"),
+        ])
+        #expect(try await host.stat(["/etc/onionops/d"]).isEmpty)
+    }
+
+    @Test("paths that climb out of the root are refused", arguments: Kind.allCases)
+    func traversal(kind: Kind) async throws {
+        let (host, folder) = try Self.makeHost(kind)
+        defer { folder.remove() }
+        await #expect(throws: HostError.self) {
+            try await host.apply([.write(ManagedFile(path: "/etc/../../escape", text: "x"))])
+        }
+        await #expect(throws: HostError.self) { try await host.read(["relative/path"]) }
+    }
+
+    @Test("one lock at a time; a stale lock is taken over", arguments: Kind.allCases)
+    func locking(kind: Kind) async throws {
+        let (host, folder) = try Self.makeHost(kind)
+        defer { folder.remove() }
+        let first = try await host.lock(owner: "reconciler-a")
+        do {
+            _ = try await host.lock(owner: "reconciler-b")
+            Issue.record("a second lock was granted")
+        } catch {
+            #expect(error.code == .locked)
+            #expect(error.message.contains("reconciler-a"))
+        }
+        try await host.unlock(first)
+        let second = try await host.lock(owner: "reconciler-b")
+        try await host.unlock(second)
+
+        // A lock left by a process that no longer exists.
+        let dead = HostLock(owner: "crashed", pid: 2_000_000_000, startedAt: 1)
+        try await host.apply([.write(ManagedFile(path: HostLock.path, text: dead.fileContent))])
+        let taken = try await host.lock(owner: "reconciler-c")
+        #expect(taken.owner == "reconciler-c")
+        try await host.unlock(taken)
+    }
+
+    @Test("commands run with their arguments as given and with standard input", arguments: Kind.allCases)
+    func commands(kind: Kind) async throws {
+        let (host, folder) = try Self.makeHost(kind)
+        defer { folder.remove() }
+        let echo = try await host.run(["/bin/echo", "a b", "$HOME;"], input: [])
+        #expect(echo.stdoutText == "a b $HOME;\n")
+        let cat = try await host.run(["/bin/cat"], input: Array("from stdin".utf8))
+        #expect(cat.stdoutText == "from stdin")
+        let failing = try await host.run(["/bin/sh", "-c", "echo oops >&2; exit 3"], input: [])
+        #expect(failing.exitCode == 3)
+        #expect(failing.stderr == "oops\n")
+    }
+
+    @Test("a host that is not there is unreachable, not empty", arguments: Kind.allCases)
+    func unreachable(kind: Kind) async throws {
+        let host = LocalTransport(host: "gone", root: "/tmp/oo-does-not-exist-\(UUID().uuidString.prefix(8))")
+        do {
+            _ = try await host.stat(["/etc/onionops/a.conf"])
+            Issue.record("stat of a missing host succeeded")
+        } catch {
+            #expect(error.code == .unreachable)
+        }
+    }
+}
