@@ -148,7 +148,7 @@ let package = Package(
         // the built binary).
         .target(
             name: "OnionOpsTestSupport",
-            dependencies: ["OnionOpsCore", "OnionOpsManifest"],
+            dependencies: ["OnionOpsCore", "OnionOpsManifest", "OnionOpsHosts"],
             swiftSettings: strictSettings
         ),
 

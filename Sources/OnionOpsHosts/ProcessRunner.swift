@@ -19,26 +19,12 @@ enum ProcessRunner {
         let inPath = folder + "/in"
         let outPath = folder + "/out"
         let errPath = folder + "/err"
-        guard FileManager.default.createFile(atPath: inPath, contents: Data(input)),
-            FileManager.default.createFile(atPath: outPath, contents: nil),
-            FileManager.default.createFile(atPath: errPath, contents: nil),
-            let stdin = FileHandle(forReadingAtPath: inPath),
-            let stdout = FileHandle(forWritingAtPath: outPath),
-            let stderr = FileHandle(forWritingAtPath: errPath)
-        else { throw Failure(description: "cannot set up \(folder)") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        process.waitUntilExit()
-        try? stdin.close()
-        try? stdout.close()
-        try? stderr.close()
+        guard FileManager.default.createFile(atPath: inPath, contents: Data(input)) else {
+            throw Failure(description: "cannot set up \(folder)")
+        }
+        let status = try Spawn.run(executable, arguments, stdinPath: inPath, stdoutPath: outPath, stderrPath: errPath)
         return CommandOutput(
-            exitCode: process.terminationStatus,
+            exitCode: status,
             stdout: Array(FileManager.default.contents(atPath: outPath) ?? Data()),
             stderr: String(decoding: FileManager.default.contents(atPath: errPath) ?? Data(), as: UTF8.self)
         )

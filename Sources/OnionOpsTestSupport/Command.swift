@@ -1,4 +1,5 @@
 public import Foundation
+import OnionOpsHosts
 
 /// Runs a system command (tor, nginx, openssl, curl) for a test and
 /// captures its output.
@@ -12,10 +13,8 @@ public enum Command {
 
     /// stdout and stderr together, through a file so nothing can block.
     @discardableResult
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws
-        -> Result
-    {
-        let captured = try capture(executable, arguments, environment: environment, mergeStreams: true)
+    public static func run(_ executable: String, _ arguments: [String]) throws -> Result {
+        let captured = try capture(executable, arguments, mergeStreams: true)
         return Result(exitCode: captured.exitCode, output: captured.stdout)
     }
 
@@ -33,35 +32,20 @@ public enum Command {
         _ executable: String,
         _ arguments: [String],
         in directory: String? = nil,
-        environment: [String: String]? = nil,
         mergeStreams: Bool = false
     ) throws -> Captured {
         let scratch = try TemporaryFolder(prefix: "oo-cmd")
         defer { scratch.remove() }
         let outPath = scratch.path + "/stdout"
-        let errPath = scratch.path + "/stderr"
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        if let environment { process.environment = environment }
-        process.standardOutput = out
-        process.standardError = mergeStreams ? out : err
+        let errPath = mergeStreams ? outPath : scratch.path + "/stderr"
         let start = Date()
-        try process.run()
-        process.waitUntilExit()
-        let seconds = Date().timeIntervalSince(start)
-        try out.close()
-        try err.close()
+        let status = try Spawn.run(
+            executable, arguments, stdoutPath: outPath, stderrPath: errPath, directory: directory)
         return Captured(
-            exitCode: process.terminationStatus,
+            exitCode: status,
             stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
-            seconds: seconds
+            stderr: mergeStreams ? "" : ((try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""),
+            seconds: Date().timeIntervalSince(start)
         )
     }
 

@@ -1,0 +1,79 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Runs a program to completion with posix_spawn and waitpid.
+///
+/// Foundation's Process reaps children from a SIGCHLD handler; here, with
+/// several children at once (an sshd, ssh clients), some exited children
+/// were never reaped and `waitUntilExit` hung. This waits on exactly its
+/// own pid, and gives the child a clean signal mask and default handlers.
+public enum Spawn {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Standard input from `stdinPath`, output appended to the two paths
+    /// (the same path may be given for both). Returns the exit status, or
+    /// 128 + the signal that ended the child.
+    public static func run(
+        _ executable: String,
+        _ arguments: [String],
+        stdinPath: String = "/dev/null",
+        stdoutPath: String,
+        stderrPath: String,
+        directory: String? = nil
+    ) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        if stderrPath == stdoutPath {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        // A working folder through env(1): glibc's addchdir_np is not
+        // imported into Swift.
+        var program = executable
+        var words = [executable] + arguments
+        if let directory {
+            program = "/usr/bin/env"
+            words = ["/usr/bin/env", "-C", directory, "--"] + words
+        }
+        let argv = words.map { strdup($0) } + [nil]
+        defer {
+            for word in argv { free(word) }
+        }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, program, &actions, &attributes, argv, environ)
+        guard spawned == 0 else {
+            throw Failure(description: "cannot start \(executable): \(String(cString: strerror(spawned)))")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else {
+                throw Failure(description: "waitpid \(pid): \(String(cString: strerror(errno)))")
+            }
+        }
+        // WIFEXITED / WEXITSTATUS / WTERMSIG by hand: the macros are not
+        // imported.
+        let signal = status & 0x7F
+        return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+    }
+}

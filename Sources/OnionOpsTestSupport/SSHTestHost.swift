@@ -1,0 +1,91 @@
+public import Foundation
+public import OnionOpsCore
+
+/// A real sshd on a loopback address (127.0.0.2, 127.0.0.3, ...) with its
+/// own host key, a client key allowed to log in, a known_hosts file that
+/// names exactly that host key, and a root folder to act as the host's
+/// sandbox root.
+public final class SSHTestHost: Sendable {
+    public let folder: TemporaryFolder
+    public let connection: SSHConnection
+    public let controlDirectory: String
+    private let daemon: BackgroundProcess
+
+    public init(address: String) throws {
+        folder = try TemporaryFolder(prefix: "oo-ssh")
+        let path = folder.path
+        try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
+        for (name, comment) in [("host_key", "host"), ("client_key", "client")] {
+            let made = try Command.run(
+                "/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", "\(path)/\(name)"])
+            guard made.succeeded else { throw SandboxTree.Failure(description: "ssh-keygen: \(made.output)") }
+        }
+        try FileManager.default.copyItem(atPath: "\(path)/client_key.pub", toPath: "\(path)/authorized_keys")
+        try FileManager.default.createDirectory(atPath: "\(path)/root", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: "\(path)/ctl", withIntermediateDirectories: true)
+        let hostKey = try String(contentsOfFile: "\(path)/host_key.pub", encoding: .utf8)
+            .split(separator: " ").prefix(2).joined(separator: " ")
+        let user = NSUserName()
+
+        var started: (BackgroundProcess, SSHConnection)?
+        for attempt in 0..<5 {
+            let port = Int.random(in: 20_000..<60_000)
+            try """
+            Port \(port)
+            ListenAddress \(address)
+            HostKey \(path)/host_key
+            PidFile \(path)/sshd.pid
+            AuthorizedKeysFile \(path)/authorized_keys
+            PasswordAuthentication no
+            KbdInteractiveAuthentication no
+            PermitRootLogin prohibit-password
+            StrictModes no
+            UsePAM no
+            MaxStartups 100
+            """.write(toFile: "\(path)/sshd_config", atomically: true, encoding: .utf8)
+            try "[\(address)]:\(port) \(hostKey)\n".write(
+                toFile: "\(path)/known_hosts", atomically: true, encoding: .utf8)
+            let daemon = try BackgroundProcess(
+                "/usr/sbin/sshd",
+                ["-D", "-e", "-f", "\(path)/sshd_config"],
+                log: "\(path)/sshd-\(attempt).log"
+            )
+            let probe = SSHConnection(
+                address: address,
+                port: port,
+                user: user,
+                identityFile: "\(path)/client_key",
+                knownHostsFile: "\(path)/known_hosts",
+                root: "\(path)/root"
+            )
+            let ready = daemon.wait(upTo: 5) { Self.answers(probe) }
+            if ready {
+                started = (daemon, probe)
+                break
+            }
+            daemon.stop()
+        }
+        guard let (daemon, probe) = started else {
+            throw SandboxTree.Failure(description: "sshd on \(address) did not start")
+        }
+        self.daemon = daemon
+        self.connection = probe
+        controlDirectory = "\(path)/ctl"
+    }
+
+    /// One plain login, the way the transport logs in.
+    static func answers(_ connection: SSHConnection) -> Bool {
+        let arguments = [
+            "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+            "-o", "UserKnownHostsFile=\(connection.knownHostsFile ?? "")", "-o", "ConnectTimeout=2",
+            "-i", connection.identityFile ?? "", "-p", String(connection.port),
+            "\(connection.user)@\(connection.address)", "true",
+        ]
+        return (try? Command.run("/usr/bin/ssh", arguments).succeeded) ?? false
+    }
+
+    public func stop() {
+        daemon.stop()
+        folder.remove()
+    }
+}
