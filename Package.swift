@@ -94,10 +94,7 @@ let package = Package(
         // the host lock.
         .target(
             name: "OnionOpsHosts",
-            dependencies: [
-                "OnionOpsCore",
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
+            dependencies: ["OnionOpsCore"],
             swiftSettings: strictSettings
         ),
 

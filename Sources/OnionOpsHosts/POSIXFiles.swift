@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import OnionOpsCore
 
@@ -108,8 +107,7 @@ struct POSIXFiles {
             throw fail("cannot stat", path)
         }
         let isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
-        let digest =
-            isDirectory ? nil : try read(path).map { SHA256.hash(data: $0).map { String(format: "%02x", $0) }.joined() }
+        let digest = isDirectory ? nil : try read(path).map(FileDrift.sha256Hex)
         return FileStatus(
             isDirectory: isDirectory,
             size: Int(info.st_size),
