@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+    public import Glibc
 #endif
 
 /// Runs a program to completion with posix_spawn and waitpid.
@@ -26,6 +26,26 @@ public enum Spawn {
         stderrPath: String,
         directory: String? = nil
     ) throws -> Int32 {
+        let pid = try start(
+            executable,
+            arguments,
+            stdinPath: stdinPath,
+            stdoutPath: stdoutPath,
+            stderrPath: stderrPath,
+            directory: directory
+        )
+        return try wait(pid)
+    }
+
+    /// Starts a program without waiting for it; `wait` or `kill` it later.
+    public static func start(
+        _ executable: String,
+        _ arguments: [String],
+        stdinPath: String = "/dev/null",
+        stdoutPath: String,
+        stderrPath: String,
+        directory: String? = nil
+    ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -65,6 +85,11 @@ public enum Spawn {
         guard spawned == 0 else {
             throw Failure(description: "cannot start \(executable): \(String(cString: strerror(spawned)))")
         }
+        return pid
+    }
+
+    /// Waits for `pid` to end; its exit status, or 128 + its signal.
+    public static func wait(_ pid: pid_t) throws -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
             guard errno == EINTR else {
