@@ -1,0 +1,141 @@
+/// One applied revision as kept on its host: every folder and file that
+/// was rendered for it, and the commit it came from. A host keeps the last
+/// few, so a failed change can be rolled back without the repository.
+///
+/// On the host: `/var/lib/onionops/generations/<n>/MANIFEST` lists each
+/// folder and file (mode, owner, SHA-256, secret flag); the files' bytes
+/// sit under `files/` by their host path; `index` lists the numbers kept
+/// and `current` names the applied one.
+public struct Generation: Sendable, Hashable {
+    public var number: Int
+    public var commit: String
+    public var state: HostDesiredState
+
+    public init(number: Int, commit: String, state: HostDesiredState) {
+        self.number = number
+        self.commit = commit
+        self.state = state
+    }
+
+    public static let directory = HostLayout.stateDirectory + "/generations"
+    public static let indexPath = directory + "/index"
+    public static let currentPath = directory + "/current"
+    public static let defaultKeep = 10
+
+    public static func folder(_ number: Int) -> String { "\(directory)/\(number)" }
+    public static func manifestPath(_ number: Int) -> String { folder(number) + "/MANIFEST" }
+    public static func storedPath(_ number: Int, of path: String) -> String { folder(number) + "/files" + path }
+
+    /// The MANIFEST text: a commit line, then one line per entry.
+    public var manifest: String {
+        var lines = ["commit \(commit)", "host \(state.host)", "root \(state.root)"]
+        for directory in state.directories {
+            lines.append("dir \(String(directory.mode, radix: 8)) \(directory.owner) \(directory.path)")
+        }
+        for file in state.files {
+            let instance = file.instance.map(\.description) ?? "-"
+            let kind = file.isSecret ? "secret" : "file"
+            lines.append(
+                "\(kind) \(String(file.mode, radix: 8)) \(file.owner) \(FileDrift.sha256Hex(file.content)) \(instance) \(file.path)"
+            )
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The numbers kept after recording this one on top of `existing`.
+    public func kept(after existing: [Int], keep: Int = Generation.defaultKeep) -> [Int] {
+        Array((existing.filter { $0 != number } + [number]).sorted().suffix(keep))
+    }
+
+    /// Operations that store this generation, make it current, and drop the
+    /// generations beyond `keep`; `pruned` gives, for each generation to
+    /// drop, the host paths its MANIFEST lists. Stored copies are root-only
+    /// (0600 in 0700 folders): they hold keys.
+    public func recordOperations(existing: [Int], pruned: [Int: [String]], keep: Int = Generation.defaultKeep)
+        -> [HostOperation]
+    {
+        var operations: [HostOperation] = [
+            .makeDirectory(ManagedDirectory(path: Self.directory, mode: 0o700)),
+            .makeDirectory(ManagedDirectory(path: Self.folder(number), mode: 0o700)),
+        ]
+        for file in state.files {
+            operations.append(
+                .write(ManagedFile(path: Self.storedPath(number, of: file.path), content: file.content, mode: 0o600))
+            )
+        }
+        operations.append(.write(ManagedFile(path: Self.manifestPath(number), text: manifest, mode: 0o600)))
+        let kept = kept(after: existing, keep: keep)
+        for old in existing where !kept.contains(old) {
+            operations += Self.removalOperations(old, manifestPaths: pruned[old] ?? [])
+        }
+        operations.append(
+            .write(
+                ManagedFile(
+                    path: Self.indexPath, text: kept.map(String.init).joined(separator: "\n") + "\n", mode: 0o600))
+        )
+        operations.append(.write(ManagedFile(path: Self.currentPath, text: "\(number)\n", mode: 0o600)))
+        return operations
+    }
+
+    /// An old generation's stored files, their now-empty folders, its
+    /// MANIFEST and its folder.
+    static func removalOperations(_ number: Int, manifestPaths: [String]) -> [HostOperation] {
+        var folders: Set<String> = []
+        for path in manifestPaths {
+            var parent = storedPath(number, of: path)
+            while let slash = parent.lastIndex(of: "/") {
+                parent = String(parent[..<slash])
+                guard parent.count > folder(number).count else { break }
+                folders.insert(parent)
+            }
+        }
+        return manifestPaths.map { .remove(path: storedPath(number, of: $0)) } + folders.map { .remove(path: $0) }
+            + [.remove(path: manifestPath(number)), .remove(path: folder(number))]
+    }
+
+    /// The host paths a MANIFEST lists (for pruning).
+    public static func paths(inManifest text: String) -> [String] {
+        text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ", maxSplits: 5)
+            return (fields.first == "file" || fields.first == "secret") && fields.count == 6 ? String(fields[5]) : nil
+        }
+    }
+
+    /// Parses a MANIFEST with the stored file contents read back.
+    public static func parse(
+        number: Int,
+        manifest text: String,
+        contents: [String: [UInt8]]
+    ) -> Generation? {
+        var commit = ""
+        var host = ""
+        var root = "/"
+        var directories: [ManagedDirectory] = []
+        var files: [ManagedFile] = []
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ", maxSplits: 5).map(String.init)
+            switch fields.first {
+            case "commit": commit = fields.dropFirst().joined(separator: " ")
+            case "host": host = fields.dropFirst().joined(separator: " ")
+            case "root": root = fields.dropFirst().joined(separator: " ")
+            case "dir":
+                let parts = line.split(separator: " ", maxSplits: 3).map(String.init)
+                guard parts.count == 4, let mode = UInt16(parts[1], radix: 8) else { return nil }
+                directories.append(ManagedDirectory(path: parts[3], mode: mode, owner: parts[2]))
+            case "file", "secret":
+                guard fields.count == 6, let mode = UInt16(fields[1], radix: 8),
+                    let content = contents[fields[5]], FileDrift.sha256Hex(content) == fields[3]
+                else { return nil }
+                files.append(
+                    ManagedFile(
+                        path: fields[5], content: content, mode: mode, owner: fields[2], isSecret: fields[0] == "secret"
+                    )
+                )
+            default:
+                return nil
+            }
+        }
+        let state = HostDesiredState(host: host, root: root, instances: [], directories: directories, files: files)
+        return Generation(number: number, commit: commit, state: state)
+    }
+}
