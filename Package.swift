@@ -170,7 +170,10 @@ let package = Package(
         ),
         .testTarget(
             name: "OnionOpsHostsTests",
-            dependencies: ["OnionOpsHosts", "OnionOpsCore", "OnionOpsTestSupport", "onionops-fixture"],
+            dependencies: [
+                "OnionOpsHosts", "OnionOpsCore", "OnionOpsManifest", "OnionOpsRender", "OnionOpsSecrets",
+                "OnionOpsTestSupport", "onionops-fixture",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,0 +1,119 @@
+public import OnionOpsCore
+
+/// What one host really runs, next to what it should.
+public struct ObservedHost: Sendable {
+    public struct Tor: Sendable, Hashable {
+        public var project: String
+        public var instance: Int
+        public var pid: Int32?
+        /// From the control socket; nil when tor does not answer.
+        public var version: String?
+        public var serviceDirectories: [String]
+        /// HiddenServiceDir (host path) -> the address in its `hostname`.
+        public var hostnames: [String: String]
+    }
+
+    public var host: String
+    /// Set when the host could not be reached: nothing else is known, which
+    /// is not the same as everything missing.
+    public var unreachable: HostError?
+    public var files: [String: FileStatus] = [:]
+    public var drift: [FileDrift] = []
+    public var tor: [Tor] = []
+    /// nginx master pid per project (nil: not running).
+    public var nginx: [String: Int32?] = [:]
+
+    /// Every onion address this host's tor instances publish.
+    public var onions: Set<String> { Set(tor.flatMap { $0.hostnames.values }) }
+}
+
+/// Observes a host in a bounded number of transport calls: one stat of
+/// every managed path, one read of every pid and hostname file, plus one
+/// control-socket conversation per tor instance on local hosts.
+public struct HostObserver: Sendable {
+    public let transport: any HostTransport
+    public let host: OnionOpsCore.Host
+
+    public init(transport: any HostTransport, host: OnionOpsCore.Host) {
+        self.transport = transport
+        self.host = host
+    }
+
+    public func observe(_ desired: HostDesiredState) async -> ObservedHost {
+        var observed = ObservedHost(host: host.name)
+        do {
+            observed.files = try await transport.stat(desired.directories.map(\.path) + desired.files.map(\.path))
+            observed.drift = FileDrift.compare(desired, with: observed.files)
+
+            var tors: [(String, Int, [String])] = []
+            var projects: [String] = []
+            for instance in desired.instances {
+                switch instance {
+                case .tor(let project, let index, _):
+                    let data = HostLayout.torDataDirectory(project: project, instance: index) + "/"
+                    let services = desired.directories.map(\.path).filter {
+                        $0.hasPrefix(data) && $0.dropFirst(data.count).hasPrefix("hs-")
+                    }
+                    tors.append((project, index, services))
+                case .nginx(let project):
+                    projects.append(project)
+                case .publisher:
+                    continue
+                }
+            }
+            let pidFiles =
+                tors.map { HostLayout.torPidFile(project: $0.0, instance: $0.1) }
+                + projects.map { HostLayout.nginxPidFile(project: $0) }
+            let hostnameFiles = tors.flatMap { $0.2.map { $0 + "/hostname" } }
+            let contents = try await transport.read(pidFiles + hostnameFiles)
+            func text(_ path: String) -> String? {
+                contents[path].map {
+                    String(decoding: $0, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+                }
+            }
+            for project in projects {
+                observed.nginx[project] = try await livePid(text(HostLayout.nginxPidFile(project: project)))
+            }
+            for (project, index, services) in tors {
+                let pid = try await livePid(text(HostLayout.torPidFile(project: project, instance: index)))
+                var hostnames: [String: String] = [:]
+                for service in services {
+                    if let name = text(service + "/hostname") { hostnames[service] = name }
+                }
+                observed.tor.append(
+                    ObservedHost.Tor(
+                        project: project,
+                        instance: index,
+                        pid: pid,
+                        version: pid == nil ? nil : controlVersion(project: project, instance: index),
+                        serviceDirectories: services,
+                        hostnames: hostnames
+                    )
+                )
+            }
+        } catch {
+            observed.unreachable = error
+        }
+        return observed
+    }
+
+    private func livePid(_ text: String?) async throws(HostError) -> Int32? {
+        guard let text, let pid = Int32(text) else { return nil }
+        return try await transport.run(["/bin/kill", "-0", String(pid)], input: []).succeeded ? pid : nil
+    }
+
+    /// tor's version over its control socket, for hosts whose socket this
+    /// machine can reach (local and sandbox hosts).
+    private func controlVersion(project: String, instance: Int) -> String? {
+        guard case .local(let root) = host.connection else { return nil }
+        let layout = HostLayout(root: root)
+        let socket = layout.resolve(HostLayout.torControlSocket(project: project, instance: instance))
+        let cookie = layout.resolve(
+            HostLayout.torDataDirectory(project: project, instance: instance) + "/control_auth_cookie")
+        guard let control = try? TorControlConnection(socketPath: socket),
+            (try? control.authenticate(cookieFile: cookie)) != nil,
+            let reply = try? control.send("GETINFO version")
+        else { return nil }
+        return reply.values["version"]?.first
+    }
+}
