@@ -178,7 +178,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OnionOpsKeysTests",
-            dependencies: ["OnionOpsKeys", "OnionOpsSecrets", "OnionOpsTestSupport"],
+            dependencies: ["OnionOpsKeys", "OnionOpsSecrets", "OnionOpsHosts", "OnionOpsTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

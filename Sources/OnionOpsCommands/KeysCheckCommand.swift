@@ -21,6 +21,7 @@ struct KeysCheckCommand: AsyncParsableCommand {
         let set = try await ManifestSet.load(path)
         let store = set.store
         let identityFile = identity.location.path
+        Console.err("checking \(set.keysFolder) with the age identity \(identity.location)")
         var problems = 0
         do {
             for result in try await store.checkAll(identityFile: identityFile) {

@@ -77,7 +77,7 @@ public struct DirectSupervisor: Sendable {
     }
 
     public func isAlive(_ pid: Int32) async throws(HostError) -> Bool {
-        try await transport.run(["/bin/kill", "-0", String(pid)], input: []).succeeded
+        try await transport.isAlive(pid)
     }
 
     private func waitForPid(_ pidFile: String) async throws -> Int32 {

@@ -99,7 +99,7 @@ public struct HostObserver: Sendable {
 
     private func livePid(_ text: String?) async throws(HostError) -> Int32? {
         guard let text, let pid = Int32(text) else { return nil }
-        return try await transport.run(["/bin/kill", "-0", String(pid)], input: []).succeeded ? pid : nil
+        return try await transport.isAlive(pid) ? pid : nil
     }
 
     /// tor's version over its control socket, for hosts whose socket this

@@ -19,12 +19,8 @@ public struct LocalTransport: HostTransport {
 
     private var files: POSIXFiles { POSIXFiles(host: host) }
 
-    /// Paths must be host-absolute and may not climb out of the root.
     private func resolve(_ path: String) throws(HostError) -> String {
-        guard path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
-            throw HostError(host: host, code: .invalidPath, message: "not a host-absolute path: \(Quoted(path))")
-        }
-        return layout.resolve(path)
+        try confined(path, in: layout)
     }
 
     private func checkReachable() throws(HostError) {
@@ -55,24 +51,14 @@ public struct LocalTransport: HostTransport {
 
     public func apply(_ operations: [HostOperation]) async throws(HostError) {
         try checkReachable()
-        var directories: [ManagedDirectory] = []
-        var writes: [ManagedFile] = []
-        var removals: [String] = []
-        for operation in operations {
-            switch operation {
-            case .makeDirectory(let directory): directories.append(directory)
-            case .write(let file): writes.append(file)
-            case .remove(let path): removals.append(path)
-            }
-        }
-        for directory in directories.sorted(by: { $0.path < $1.path }) {
+        let batch = HostBatch(operations)
+        for directory in batch.directories {
             try files.makeDirectory(try resolve(directory.path), mode: directory.mode, owner: directory.owner)
         }
-        for file in writes {
+        for file in batch.writes {
             try files.atomicWrite(file.content, to: try resolve(file.path), mode: file.mode, owner: file.owner)
         }
-        // Deepest first, so folders are empty when their turn comes.
-        for path in removals.sorted(by: >) {
+        for path in batch.removals {
             try files.remove(try resolve(path))
         }
     }

@@ -41,10 +41,7 @@ public struct SSHTransport: HostTransport {
     }
 
     private func resolve(_ path: String) throws(HostError) -> String {
-        guard path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
-            throw HostError(host: host, code: .invalidPath, message: "not a host-absolute path: \(Quoted(path))")
-        }
-        return layout.resolve(path)
+        try confined(path, in: layout)
     }
 
     /// One round trip: the script on stdin of `sh -s`. ssh's own failure
@@ -121,20 +118,11 @@ public struct SSHTransport: HostTransport {
 
     public func apply(_ operations: [HostOperation]) async throws(HostError) {
         var text = "set -e\numask 077\n"
-        var directories: [ManagedDirectory] = []
-        var writes: [ManagedFile] = []
-        var removals: [String] = []
-        for operation in operations {
-            switch operation {
-            case .makeDirectory(let directory): directories.append(directory)
-            case .write(let file): writes.append(file)
-            case .remove(let path): removals.append(path)
-            }
-        }
-        for directory in directories.sorted(by: { $0.path < $1.path }) {
+        let batch = HostBatch(operations)
+        for directory in batch.directories {
             text += ShellScript.makeDirectory(try resolve(directory.path), mode: directory.mode, owner: directory.owner)
         }
-        for (number, file) in writes.enumerated() {
+        for (number, file) in batch.writes.enumerated() {
             text += ShellScript.atomicWrite(
                 file.content,
                 to: try resolve(file.path),
@@ -143,7 +131,7 @@ public struct SSHTransport: HostTransport {
                 number: number
             )
         }
-        for path in removals.sorted(by: >) {
+        for path in batch.removals {
             text += ShellScript.remove(try resolve(path))
         }
         let output = try script(text)

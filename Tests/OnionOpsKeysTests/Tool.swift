@@ -1,8 +1,8 @@
 import Foundation
 import OnionOpsTestSupport
 
-/// Runs a system tool (age-keygen, openssl, tor) for a test. Foundation's
-/// Process is slow here (about 50 ms a call) but these are few.
+/// Runs a system tool (age-keygen, openssl, tor) for a test, through the
+/// shared test-support runner.
 enum Tool {
     struct Output {
         var status: Int32
@@ -11,29 +11,8 @@ enum Tool {
     }
 
     static func run(_ executable: String, _ arguments: [String]) throws -> Output {
-        let scratch = try TemporaryFolder(prefix: "oo-tool")
-        defer { scratch.remove() }
-        let out = try handle(scratch.path + "/out")
-        let err = try handle(scratch.path + "/err")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        process.waitUntilExit()
-        try out.close()
-        try err.close()
-        return Output(
-            status: process.terminationStatus,
-            stdout: (try? String(contentsOfFile: scratch.path + "/out", encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: scratch.path + "/err", encoding: .utf8)) ?? ""
-        )
-    }
-
-    private static func handle(_ path: String) throws -> FileHandle {
-        _ = FileManager.default.createFile(atPath: path, contents: nil)
-        return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        let captured = try Command.capture(executable, arguments)
+        return Output(status: captured.exitCode, stdout: captured.stdout, stderr: captured.stderr)
     }
 
     /// A fresh age identity file made by `age-keygen -o`, and its recipient.

@@ -1,4 +1,5 @@
 import Foundation
+import OnionOpsHosts
 import OnionOpsTestSupport
 
 #if canImport(Glibc)
@@ -63,34 +64,10 @@ enum TorProcess {
         return files
     }
 
-    /// posix_spawn with a clean signal mask and default handlers. Not
-    /// Foundation's Process: its run() did not return for a child that
-    /// keeps running, and the child inherited a mask that blocks SIGTERM.
+    /// Through the shared posix_spawn runner: Foundation's Process did not
+    /// return from run() for a child that keeps running here.
     private static func spawn(_ path: String, _ arguments: [String]) throws -> pid_t {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        var files = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&files)
-        defer { posix_spawn_file_actions_destroy(&files) }
-        posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&files, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&files, 2, "/dev/null", O_WRONLY, 0)
-
-        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { for argument in argv { free(argument) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &files, &attributes, argv, environ)
-        guard rc == 0 else { throw Tool.ToolFailure(message: "cannot start \(path): error \(rc)") }
-        return pid
+        try Spawn.start(path, arguments, stdoutPath: "/dev/null", stderrPath: "/dev/null")
     }
 
     private static func isRunning(_ pid: pid_t) -> Bool {
