@@ -179,6 +179,18 @@ enum BadManifestCases {
             mentions: "not both",
             "apiVersion: onionops/v1\nkind: Host\nmetadata: {name: edge-1}\nspec:\n  «local: {root: /tmp/oo/e1}\n  ssh: {address: 127.0.0.2}\n"
         ),
+        .marked(
+            "a testing tor option outside the allowed list",
+            .invalidOption,
+            mentions: "'ExitRelay 1' is not allowed",
+            "apiVersion: onionops/v1\nkind: Host\nmetadata: {name: edge-1}\nspec:\n  local: {root: /tmp/oo/e1}\n  testing: {torOptions: [\"DisableNetwork 1\", «ExitRelay 1]}\n"
+        ),
+        .marked(
+            "a testing tor option with a comment sign",
+            .invalidOption,
+            mentions: "not allowed",
+            "apiVersion: onionops/v1\nkind: Host\nmetadata: {name: edge-1}\nspec:\n  local: {root: /tmp/oo/e1}\n  testing:\n    torOptions:\n      - «\"DirAuthority a # b\"\n"
+        ),
     ]
 
     // MARK: References and topology rules

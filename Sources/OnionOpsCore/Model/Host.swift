@@ -7,6 +7,11 @@ public struct Host: Sendable, Hashable {
     public var tor: DaemonSettings
     public var nginx: DaemonSettings
     public var onionbalance: DaemonSettings
+    /// Extra torrc lines for every tor on this host, for test hosts only:
+    /// `DisableNetwork 1` for an offline sandbox, or a private test
+    /// network's `TestingTorNetwork` and `DirAuthority` lines. Only the
+    /// options in `TestingTorOptions.allowed` pass validation.
+    public var testingTorOptions: [String]
     public var origin: ObjectOrigin
 
     public init(
@@ -16,6 +21,7 @@ public struct Host: Sendable, Hashable {
         tor: DaemonSettings = .torDefault,
         nginx: DaemonSettings = .nginxDefault,
         onionbalance: DaemonSettings = .onionbalanceDefault,
+        testingTorOptions: [String] = [],
         origin: ObjectOrigin
     ) {
         self.name = name
@@ -24,6 +30,7 @@ public struct Host: Sendable, Hashable {
         self.tor = tor
         self.nginx = nginx
         self.onionbalance = onionbalance
+        self.testingTorOptions = testingTorOptions
         self.origin = origin
     }
 }

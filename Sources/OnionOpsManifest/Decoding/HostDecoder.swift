@@ -7,7 +7,7 @@ enum HostDecoder {
             let spec = MappingReader(
                 node,
                 path: "spec",
-                allowed: ["local", "ssh", "supervision", "tor", "nginx", "onionbalance"],
+                allowed: ["local", "ssh", "supervision", "tor", "nginx", "onionbalance", "testing"],
                 context: context
             )
         else {
@@ -45,6 +45,8 @@ enum HostDecoder {
         let tor = daemon(spec, "tor", default: .torDefault)
         let nginx = daemon(spec, "nginx", default: .nginxDefault)
         let onionbalance = daemon(spec, "onionbalance", default: .onionbalanceDefault)
+        let testing = spec.mapping("testing", allowed: ["torOptions"])
+        let torOptions = testing?.stringList("torOptions") ?? []
 
         guard let connection else { return nil }
         return Host(
@@ -54,6 +56,7 @@ enum HostDecoder {
             tor: tor,
             nginx: nginx,
             onionbalance: onionbalance,
+            testingTorOptions: torOptions,
             origin: context.origin
         )
     }

@@ -86,6 +86,13 @@ struct TorConfigRenderer {
         // bare HUP (a bad config makes a HUPed tor exit).
         torrc.option("ControlSocket", layout.resolve(controlSocket))
         torrc.option("CookieAuthentication", true)
+        if !host.testingTorOptions.isEmpty {
+            torrc.blank()
+            torrc.comment("Test host only (spec.testing.torOptions).")
+            for line in host.testingTorOptions {
+                if let (name, value) = TestingTorOptions.split(line) { torrc.option(name, value) }
+            }
+        }
     }
 
     private func service(_ torrc: inout TorrcWriter, _ project: Project, directory: String) {

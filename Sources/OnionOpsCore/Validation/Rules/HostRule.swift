@@ -40,6 +40,14 @@ struct HostRule: ValidationRule {
                     settings.binary, "\(key) binary", at: origin.location(of: "spec.\(key).binary"))
                 checkUser(settings.user, "\(key) user", at: origin.location(of: "spec.\(key).user"), into: &report)
             }
+            for (index, line) in host.testingTorOptions.enumerated() where !TestingTorOptions.isValid(line) {
+                let allowed = TestingTorOptions.allowed.sorted().joined(separator: ", ")
+                report.error(
+                    .invalidOption,
+                    "testing tor option '\(line)' is not allowed: write 'Name value' with one of \(allowed)",
+                    at: origin.location(of: "spec.testing.torOptions[\(index)]")
+                )
+            }
         }
     }
 
