@@ -78,7 +78,7 @@ public struct LocalTransport: HostTransport {
         try checkReachable()
         let path = try resolve(HostLock.path)
         try files.makeDirectory((path as NSString).deletingLastPathComponent, mode: 0o755, owner: "root")
-        let mine = HostLock(owner: owner, pid: getpid(), startedAt: Int(Date().timeIntervalSince1970))
+        let mine = LocalMachine.lock(owner: owner)
         for _ in 0..<2 {
             let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             if fd >= 0 {
@@ -92,11 +92,11 @@ public struct LocalTransport: HostTransport {
             let held = (try files.read(path)).flatMap { HostLock.parse(String(decoding: $0, as: UTF8.self)) }
             // A lock whose process is gone (SIGKILL, a crash) is stale: take
             // it over. An unreadable lock is left alone for a person to see.
-            if let held, kill(held.pid, 0) != 0, errno == ESRCH {
+            if let held, LocalMachine.isStale(held) {
                 unlink(path)
                 continue
             }
-            let holder = held.map { "\($0.owner) (pid \($0.pid), since \($0.startedAt))" } ?? "an unreadable lock file"
+            let holder = held?.holderDescription ?? "an unreadable lock file"
             throw HostError(host: host, code: .locked, message: "locked by \(holder) at \(path)")
         }
         throw HostError(host: host, code: .locked, message: "could not take \(path)")
@@ -111,4 +111,10 @@ public struct LocalTransport: HostTransport {
         }
         try files.remove(path)
     }
+
+    public func forwardSocket(_ path: String) async throws(HostError) -> String {
+        try resolve(path)
+    }
+
+    public func releaseSocket(_ localPath: String) async {}
 }

@@ -158,29 +158,37 @@ public struct SSHTransport: HostTransport {
     }
 
     /// `set -C` makes the redirection an exclusive create, so two
-    /// reconcilers cannot both win. The holder's pid is on another
-    /// machine, so staleness is not judged here; a person (or `onionops
-    /// unlock`) clears a lock left by a crash.
+    /// reconcilers cannot both win. A lock left by a process of this
+    /// machine that has exited is taken over (removed only if it still
+    /// holds what was read, so a racing reconciler's fresh lock survives);
+    /// one from another machine is left for a person (or that machine).
     public func lock(owner: String) async throws(HostError) -> HostLock {
         let path = try resolve(HostLock.path)
         let folder = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
-        let mine = HostLock(owner: owner, pid: getpid(), startedAt: Int(Date().timeIntervalSince1970))
-        let text = """
-            mkdir -p \(ShellScript.quote(folder))
-            if ( set -C; printf '%s' \(ShellScript.quote(mine.fileContent)) > \(ShellScript.quote(path)) ) 2>/dev/null; then
-              echo taken
-            else
-              cat \(ShellScript.quote(path))
-            fi
+        let mine = LocalMachine.lock(owner: owner)
+        let p = ShellScript.quote(path)
+        for _ in 0..<2 {
+            let text = """
+                mkdir -p \(ShellScript.quote(folder))
+                if ( set -C; printf '%s' \(ShellScript.quote(mine.fileContent)) > \(p) ) 2>/dev/null; then
+                  echo taken
+                else
+                  cat \(p)
+                fi
 
-            """
-        let output = try script(text)
-        let reply = output.stdoutText
-        if reply == "taken\n" { return mine }
-        let holder =
-            HostLock.parse(reply).map { "\($0.owner) (pid \($0.pid), since \($0.startedAt))" }
-            ?? "an unreadable lock file"
-        throw HostError(host: host, code: .locked, message: "locked by \(holder) at \(path)")
+                """
+            let reply = try script(text).stdoutText
+            if reply == "taken\n" { return mine }
+            guard let held = HostLock.parse(reply) else {
+                throw HostError(host: host, code: .locked, message: "locked by an unreadable lock file at \(path)")
+            }
+            guard LocalMachine.isStale(held) else {
+                throw HostError(host: host, code: .locked, message: "locked by \(held.holderDescription) at \(path)")
+            }
+            let expected = ShellScript.quote(String(held.fileContent.dropLast()))
+            _ = try script("if [ \"$(cat \(p) 2>/dev/null)\" = \(expected) ]; then rm -f \(p); fi\n")
+        }
+        throw HostError(host: host, code: .locked, message: "could not take \(path)")
     }
 
     public func unlock(_ lock: HostLock) async throws(HostError) {
@@ -194,6 +202,40 @@ public struct SSHTransport: HostTransport {
         guard try script(text).stdoutText == "released\n" else {
             throw HostError(
                 host: host, code: .locked, message: "\(path) is not held by \(lock.owner) (pid \(lock.pid))")
+        }
+    }
+
+    /// Forwards a local unix socket to `path` on the host over the shared
+    /// connection (`ssh -O forward`), so tor's control socket and
+    /// Onionbalance's status socket are reachable without opening a port.
+    public func forwardSocket(_ path: String) async throws(HostError) -> String {
+        let remote = try resolve(path)
+        // The master connection must exist before -O forward can use it.
+        guard try script("true\n").succeeded else {
+            throw HostError(host: host, code: .unreachable, message: "no shared ssh connection")
+        }
+        let local = "\(controlDirectory)/fw-\(UInt32.random(in: 0...UInt32.max)).sock"
+        let output = try control(["-O", "forward", "-L", "\(local):\(remote)"])
+        guard output.succeeded else {
+            throw HostError(
+                host: host, code: .commandFailed, message: "cannot forward \(remote): \(output.stderr.trimmedLine)")
+        }
+        return local
+    }
+
+    public func releaseSocket(_ localPath: String) async {
+        _ = try? control(["-O", "cancel", "-L", "\(localPath):/"])
+        unlink(localPath)
+    }
+
+    /// A control command (`-O ...`) to the shared connection's master.
+    private func control(_ arguments: [String]) throws(HostError) -> CommandOutput {
+        var options = sshArguments
+        let destination = options.removeLast()
+        do {
+            return try ProcessRunner.run(sshPath, options + arguments + [destination], input: [])
+        } catch {
+            throw HostError(host: host, code: .unreachable, message: "cannot run ssh: \(error)")
         }
     }
 }

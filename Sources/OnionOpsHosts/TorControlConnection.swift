@@ -72,6 +72,13 @@ public final class TorControlConnection {
         guard let cookie = FileManager.default.contents(atPath: cookieFile), cookie.count == 32 else {
             throw Failure(description: "cannot read a 32-byte cookie from \(cookieFile)")
         }
+        try authenticate(cookie: Array(cookie))
+    }
+
+    /// Cookie authentication with the cookie's bytes (read from a remote
+    /// host through its transport).
+    public func authenticate(cookie: [UInt8]) throws(Failure) {
+        guard cookie.count == 32 else { throw Failure(description: "a tor cookie has 32 bytes, got \(cookie.count)") }
         let hex = cookie.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
         let reply = try send("AUTHENTICATE \(hex.joined())")
         guard reply.isOK else {

@@ -114,15 +114,38 @@ struct TransportContractTests {
         let second = try await host.lock(owner: "reconciler-b")
         try await host.unlock(second)
 
-        // A lock left by a process that no longer exists: the local
-        // transport can see that pid is gone; over SSH the holder's pid is
-        // on another machine, so the lock stays until cleared.
-        guard kind == .local else { return }
-        let dead = HostLock(owner: "crashed", pid: 2_000_000_000, startedAt: 1)
+        // A lock left by a process of this machine that has exited is
+        // taken over, on every transport; one held from another machine
+        // is not (its pid means nothing here).
+        let machine = first.machine
+        let dead = HostLock(owner: "crashed", pid: 2_000_000_000, startedAt: 1, machine: machine)
         try await host.apply([.write(ManagedFile(path: HostLock.path, text: dead.fileContent))])
         let taken = try await host.lock(owner: "reconciler-c")
         #expect(taken.owner == "reconciler-c")
         try await host.unlock(taken)
+
+        let elsewhere = HostLock(owner: "remote", pid: 2_000_000_000, startedAt: 1, machine: "other-\(machine)")
+        try await host.apply([.write(ManagedFile(path: HostLock.path, text: elsewhere.fileContent))])
+        await #expect(throws: HostError.self) { try await host.lock(owner: "reconciler-d") }
+        try await host.apply([.remove(path: HostLock.path)])
+    }
+
+    @Test("a unix socket on the host is reachable from here", arguments: Kind.allCases)
+    func socketForwarding(kind: Kind) async throws {
+        let (host, folder) = try Self.makeHost(kind)
+        defer { folder.remove() }
+        // A one-shot unix echo server inside the host's root stands in for
+        // tor's control socket; the client talks to it through the path
+        // the transport hands back.
+        let served = HostLayout(root: Self.root(of: host)).resolve("/run/onionops/echo.sock")
+        try FileManager.default.createDirectory(
+            atPath: (served as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let server = try UnixEchoServer(path: served)
+        defer { server.stop() }
+        let local = try await host.forwardSocket("/run/onionops/echo.sock")
+        let reply = try UnixEchoServer.roundTrip(path: local, message: "PROTOCOLINFO 1")
+        await host.releaseSocket(local)
+        #expect(reply == "echo PROTOCOLINFO 1")
     }
 
     @Test("commands run with their arguments as given and with standard input", arguments: Kind.allCases)

@@ -28,4 +28,12 @@ public protocol HostTransport: Sendable {
     func lock(owner: String) async throws(HostError) -> HostLock
 
     func unlock(_ lock: HostLock) async throws(HostError)
+
+    /// A path on this machine that reaches the unix socket `path` on the
+    /// host (tor's control socket, Onionbalance's status socket): the
+    /// socket itself for a local host, an SSH forward for a remote one.
+    /// Give it back with `releaseSocket` when done.
+    func forwardSocket(_ path: String) async throws(HostError) -> String
+
+    func releaseSocket(_ localPath: String) async
 }
