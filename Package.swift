@@ -98,6 +98,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Observe, plan, and apply across hosts with rollback: the
+        // reconciler the commands and the daemon drive.
+        .target(
+            name: "OnionOpsReconcile",
+            dependencies: ["OnionOpsCore", "OnionOpsHosts"],
+            swiftSettings: strictSettings
+        ),
+
         // A test-only tool: loops atomic writes so a test can SIGKILL it.
         .executableTarget(
             name: "onionops-fixture",
@@ -114,6 +122,8 @@ let package = Package(
                 "OnionOpsRender",
                 "OnionOpsKeys",
                 "OnionOpsSecrets",
+                "OnionOpsHosts",
+                "OnionOpsReconcile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -173,6 +183,14 @@ let package = Package(
             dependencies: [
                 "OnionOpsHosts", "OnionOpsCore", "OnionOpsManifest", "OnionOpsRender", "OnionOpsSecrets",
                 "OnionOpsTestSupport", "onionops-fixture",
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "OnionOpsReconcileTests",
+            dependencies: [
+                "OnionOpsReconcile", "OnionOpsHosts", "OnionOpsCore", "OnionOpsManifest", "OnionOpsRender",
+                "OnionOpsSecrets", "OnionOpsTestSupport",
             ],
             swiftSettings: strictSettings
         ),

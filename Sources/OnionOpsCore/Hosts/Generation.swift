@@ -21,6 +21,11 @@ public struct Generation: Sendable, Hashable {
     public static let indexPath = directory + "/index"
     public static let currentPath = directory + "/current"
     public static let defaultKeep = 10
+    /// What OnionOps manages on the host now (the current generation's
+    /// MANIFEST): nothing outside it is ever changed or pruned.
+    public static let inventoryPath = HostLayout.stateDirectory + "/inventory"
+    /// The revision the host runs, one line.
+    public static let appliedCommitPath = HostLayout.stateDirectory + "/applied-commit"
 
     public static func folder(_ number: Int) -> String { "\(directory)/\(number)" }
     public static func manifestPath(_ number: Int) -> String { folder(number) + "/MANIFEST" }
@@ -29,6 +34,9 @@ public struct Generation: Sendable, Hashable {
     /// The MANIFEST text: a commit line, then one line per entry.
     public var manifest: String {
         var lines = ["commit \(commit)", "host \(state.host)", "root \(state.root)"]
+        for instance in state.instances {
+            lines.append("instance \(instance.record)")
+        }
         for directory in state.directories {
             lines.append("dir \(String(directory.mode, radix: 8)) \(directory.owner) \(directory.path)")
         }
@@ -73,8 +81,18 @@ public struct Generation: Sendable, Hashable {
                 ManagedFile(
                     path: Self.indexPath, text: kept.map(String.init).joined(separator: "\n") + "\n", mode: 0o600))
         )
-        operations.append(.write(ManagedFile(path: Self.currentPath, text: "\(number)\n", mode: 0o600)))
-        return operations
+        return operations + makeCurrentOperations()
+    }
+
+    /// Makes this (already stored) generation the current one: `current`,
+    /// the inventory and the applied commit. Written last, so a crash
+    /// before them leaves the previous generation current.
+    public func makeCurrentOperations() -> [HostOperation] {
+        [
+            .write(ManagedFile(path: Self.inventoryPath, text: manifest, mode: 0o600)),
+            .write(ManagedFile(path: Self.appliedCommitPath, text: commit + "\n", mode: 0o644)),
+            .write(ManagedFile(path: Self.currentPath, text: "\(number)\n", mode: 0o600)),
+        ]
     }
 
     /// An old generation's stored files, their now-empty folders, its
@@ -112,12 +130,16 @@ public struct Generation: Sendable, Hashable {
         var root = "/"
         var directories: [ManagedDirectory] = []
         var files: [ManagedFile] = []
+        var instances: [DaemonInstance] = []
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: " ", maxSplits: 5).map(String.init)
             switch fields.first {
             case "commit": commit = fields.dropFirst().joined(separator: " ")
             case "host": host = fields.dropFirst().joined(separator: " ")
             case "root": root = fields.dropFirst().joined(separator: " ")
+            case "instance":
+                guard let instance = DaemonInstance(record: line.dropFirst("instance ".count)) else { return nil }
+                instances.append(instance)
             case "dir":
                 let parts = line.split(separator: " ", maxSplits: 3).map(String.init)
                 guard parts.count == 4, let mode = UInt16(parts[1], radix: 8) else { return nil }
@@ -128,14 +150,20 @@ public struct Generation: Sendable, Hashable {
                 else { return nil }
                 files.append(
                     ManagedFile(
-                        path: fields[5], content: content, mode: mode, owner: fields[2], isSecret: fields[0] == "secret"
+                        path: fields[5],
+                        content: content,
+                        mode: mode,
+                        owner: fields[2],
+                        instance: fields[4] == "-" ? nil : instances.first { $0.description == fields[4] },
+                        isSecret: fields[0] == "secret"
                     )
                 )
             default:
                 return nil
             }
         }
-        let state = HostDesiredState(host: host, root: root, instances: [], directories: directories, files: files)
+        let state = HostDesiredState(
+            host: host, root: root, instances: instances, directories: directories, files: files)
         return Generation(number: number, commit: commit, state: state)
     }
 }

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import OnionOpsCore
+import OnionOpsReconcile
+
+/// `onionops reconcile [PATH] [--dry-run]`.
+struct ReconcileCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reconcile",
+        abstract: "Bring every host to what the manifests describe (or, with --dry-run, show the plan).",
+        discussion: """
+            Validates the manifests, renders every host's files with its keys, observes each host, \
+            and plans only what differs: an unchanged host gets no step and an unchanged daemon is \
+            not reloaded. Changes go in waves per host, each behind a gate: folders and keys; nginx \
+            (nginx -t, swap, reload, check it answers); tor (verify-config as tor's user, LOADCONF on \
+            the control socket, check every hostname); Onionbalance publishers last, only once every \
+            backend host of their project came through; removals after that. A failed gate puts the \
+            host back on its previous generation and reports it.
+
+            Exit codes: 0 in sync or applied; 1 error (invalid manifests, unreachable host, failed \
+            rollback); 2 changes pending (--dry-run); 3 a host failed and was rolled back.
+
+            Examples:
+              onionops reconcile manifests --dry-run          the plan, with a diff of every file
+              onionops reconcile manifests --dry-run --summary --output json
+              onionops reconcile manifests --hosts edge-1,edge-2 --parallel 4
+            """
+    )
+
+    @OptionGroup var options: ManifestOptions
+    @OptionGroup var identity: IdentityOptions
+
+    @Flag(name: .long, help: "Observe and plan only; change nothing (exit 2 when there are changes).")
+    var dryRun = false
+
+    @Flag(name: .long, help: "With --dry-run: the summary and the list of changes, without diffs.")
+    var summary = false
+
+    @Option(name: .long, help: "Only these hosts (comma-separated names).")
+    var hosts: String?
+
+    @Option(name: .long, help: "Hosts applied at once.")
+    var parallel = 10
+
+    @Flag(name: .long, help: "Also remove key files of sites that left a host (kept by default).")
+    var pruneKeys = false
+
+    @Option(name: .long, help: "A name for what is applied (default: a hash of the rendered state).")
+    var revision: String?
+
+    init() {}
+
+    func run() async throws {
+        let selection = hosts?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } ?? []
+        let deployment = try await Deployment.load(
+            options.path, identity: identity, hosts: selection, revision: revision, output: options.output)
+        let text = options.output == .text
+        let reconciler = Reconciler(
+            options: ReconcileOptions(parallel: parallel, pruneKeys: pruneKeys, commit: deployment.revision),
+            events: { event in if text { ReconcileProgress.print(event) } }
+        )
+        if dryRun {
+            let reports = await reconciler.plan(deployment.desired, hosts: deployment.hosts)
+            let report = PlanReport(reports, revision: deployment.revision, dryRun: true)
+            Console.out(text ? report.text(summaryOnly: summary) : JSONOutput.render(report))
+            if reports.contains(where: { $0.status == .error || $0.status == .unreachable }) { throw ExitCode(1) }
+            if reports.contains(where: { $0.status == .changesPending }) { throw ExitCode(2) }
+            return
+        }
+        Console.err("reconciling \(deployment.hosts.count) hosts to \(deployment.revision)")
+        let reports = await reconciler.apply(deployment.desired, hosts: deployment.hosts)
+        let report = PlanReport(reports, revision: deployment.revision, dryRun: false)
+        Console.out(text ? report.text(summaryOnly: true) : JSONOutput.render(report))
+        throw ExitCode(Self.exitCode(reports))
+    }
+
+    /// 1 when a person must look (error, unreachable, failed rollback),
+    /// else 3 when a host was rolled back, else 0.
+    static func exitCode(_ reports: [HostReport]) -> Int32 {
+        if reports.contains(where: { [.error, .unreachable, .rollbackFailed].contains($0.status) }) { return 1 }
+        if reports.contains(where: { $0.status == .rolledBack }) { return 3 }
+        return 0
+    }
+}

@@ -1,0 +1,149 @@
+/// A host plan as the ordered steps that apply it, in waves: folders and
+/// keys; nginx (stage, test, swap, reload, check); tor instances (stage,
+/// verify, LOADCONF or start, persist, check); publishers (stage, verify,
+/// swap, HUP or start, check); then stops and removals.
+public struct ApplyProgram: Sendable, Hashable {
+    public struct Entry: Sendable, Hashable {
+        public var phase: ApplyPhase
+        public var step: ApplyStep
+    }
+
+    public var host: String
+    public var entries: [Entry]
+
+    public init(host: String, entries: [Entry]) {
+        self.host = host
+        self.entries = entries
+    }
+
+    public func steps(in phase: ApplyPhase) -> [ApplyStep] {
+        entries.filter { $0.phase == phase }.map(\.step)
+    }
+
+    public init(_ plan: HostPlan) {
+        host = plan.host
+        entries = []
+        let changed = Dictionary(
+            plan.changes.compactMap { change in change.file.map { (change.path, $0) } },
+            uniquingKeysWith: { first, _ in first }
+        )
+        let gated = Set(plan.desired.instances.flatMap(Self.gatedConfigs))
+
+        // Wave 1.
+        let prepare =
+            plan.directories.map { HostOperation.makeDirectory($0) }
+            + plan.changes.compactMap { change -> HostOperation? in
+                guard let file = change.file, !gated.contains(file.path) else { return nil }
+                return .write(file)
+            }
+        if !prepare.isEmpty { add(.main, .prepare(prepare)) }
+
+        let instances = plan.desired.instances
+        // Wave 2: nginx.
+        for instance in instances {
+            guard case .nginx(let project) = instance else { continue }
+            let path = HostLayout.nginxConfig(project: project)
+            let config = changed[path]
+            guard config != nil || plan.daemons[instance] != nil else { continue }
+            if let config {
+                add(.main, .stage(config))
+                add(.main, .testNginx(project: project, config: ApplyStep.stagedPath(path)))
+                add(.main, .swap([config]))
+            } else {
+                add(.main, .testNginx(project: project, config: path))
+            }
+            add(.main, plan.daemons[instance] == .start ? .start(instance) : .reload(instance))
+            add(.main, .checkNginx(project: project))
+        }
+        // Wave 3: tor instances.
+        for instance in instances {
+            guard case .tor(let project, let index, _) = instance else { continue }
+            let path = HostLayout.torrc(project: project, instance: index)
+            let torrc = changed[path]
+            guard torrc != nil || plan.daemons[instance] != nil else { continue }
+            if let torrc {
+                add(.main, .stage(torrc))
+                add(.main, .verifyTor(instance, torrc: ApplyStep.stagedPath(path)))
+            } else {
+                add(.main, .verifyTor(instance, torrc: path))
+            }
+            if plan.daemons[instance] == .start {
+                if let torrc { add(.main, .swap([torrc])) }
+                add(.main, .start(instance))
+            } else if let live = torrc ?? plan.desired.file(at: path) {
+                add(.main, .loadConf(instance, torrc: live))
+                if let torrc { add(.main, .swap([torrc])) }
+            }
+            add(.main, .checkTor(instance, hostnames: Self.hostnames(of: instance, in: plan.desired)))
+        }
+        // Wave 4: publishers.
+        for instance in instances {
+            guard case .publisher(let balancer, _) = instance else { continue }
+            let configPath = HostLayout.publisherConfig(balancer: balancer)
+            let torrcPath = HostLayout.publisherTorrc(balancer: balancer)
+            let files = [changed[torrcPath], changed[configPath]].compactMap { $0 }
+            guard !files.isEmpty || plan.daemons[instance] != nil else { continue }
+            for file in files { add(.publishers, .stage(file)) }
+            if let torrc = changed[torrcPath] {
+                add(.publishers, .verifyTor(instance, torrc: ApplyStep.stagedPath(torrc.path)))
+            }
+            if let config = plan.desired.file(at: configPath) {
+                add(.publishers, .verifyPublisher(balancer: balancer, config: config))
+            }
+            if !files.isEmpty { add(.publishers, .swap(files)) }
+            if plan.daemons[instance] == .start {
+                add(.publishers, .start(instance))
+            } else {
+                // The publisher's tor takes its new torrc by LOADCONF, like
+                // every running tor; then Onionbalance gets its HUP.
+                if let torrc = changed[torrcPath] { add(.publishers, .loadConf(instance, torrc: torrc)) }
+                add(.publishers, .reload(instance))
+            }
+            add(.publishers, .checkPublisher(balancer: balancer))
+        }
+        // Removal, in reverse: publishers, then tor, then nginx.
+        let stops = plan.instances(.stop).sorted { Self.stopOrder($0) < Self.stopOrder($1) }
+        for instance in stops { add(.removal, .stop(instance)) }
+        let removals = plan.changes.filter { $0.kind == .delete }.map(\.path) + plan.removedDirectories
+        if !removals.isEmpty { add(.removal, .remove(removals)) }
+    }
+
+    private mutating func add(_ phase: ApplyPhase, _ step: ApplyStep) {
+        entries.append(Entry(phase: phase, step: step))
+    }
+
+    /// Every gated config of a state's daemons (their staged copies are
+    /// what a failed apply may leave behind).
+    public static func gatedPaths(of state: HostDesiredState) -> [String] {
+        state.instances.flatMap(gatedConfigs)
+    }
+
+    /// The configs a daemon's own check must pass before they go live.
+    static func gatedConfigs(_ instance: DaemonInstance) -> [String] {
+        switch instance {
+        case .tor(let project, let index, _): [HostLayout.torrc(project: project, instance: index)]
+        case .nginx(let project): [HostLayout.nginxConfig(project: project)]
+        case .publisher(let balancer, _):
+            [HostLayout.publisherTorrc(balancer: balancer), HostLayout.publisherConfig(balancer: balancer)]
+        }
+    }
+
+    /// Each onion service folder of a tor instance and the address its
+    /// `hostname` must hold (known when keys were rendered).
+    static func hostnames(of instance: DaemonInstance, in state: HostDesiredState) -> [String: String] {
+        var result: [String: String] = [:]
+        for file in state.files where file.instance == instance && file.path.hasSuffix("/hostname") {
+            let folder = String(file.path.dropLast("/hostname".count))
+            result[folder] = file.text.split(separator: "\n").first.map(String.init) ?? ""
+        }
+        return result
+    }
+
+    private static func stopOrder(_ instance: DaemonInstance) -> Int {
+        switch instance {
+        case .publisher: 0
+        case .tor: 1
+        case .nginx: 2
+        }
+    }
+}

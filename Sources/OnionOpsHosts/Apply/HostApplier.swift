@@ -1,0 +1,214 @@
+import Foundation
+public import OnionOpsCore
+
+/// Runs apply steps on one host through its transport and supervisor: the
+/// thin executor under the pure `ApplyMachine`.
+public struct HostApplier: Sendable {
+    public let transport: any HostTransport
+    public let host: OnionOpsCore.Host
+    public let supervisor: any DaemonSupervisor
+    public let hooks: ApplyHooks
+
+    public init(
+        transport: any HostTransport, host: OnionOpsCore.Host, supervisor: any DaemonSupervisor,
+        hooks: ApplyHooks = .none
+    ) {
+        self.transport = transport
+        self.host = host
+        self.supervisor = supervisor
+        self.hooks = hooks
+    }
+
+    private var layout: HostLayout { HostLayout(root: host.connection.root) }
+
+    public func run(_ step: ApplyStep) async throws(ApplyFailure) {
+        await hooks.beforeStep?(host.name, step)
+        do {
+            try await perform(step)
+        } catch let failure as ApplyFailure {
+            throw failure
+        } catch let error as HostError {
+            throw ApplyFailure(host: host.name, step: step, message: error.message)
+        } catch {
+            throw ApplyFailure(host: host.name, step: step, message: "\(error)")
+        }
+    }
+
+    private func perform(_ step: ApplyStep) async throws {
+        switch step {
+        case .prepare(let operations):
+            try await transport.apply(operations)
+        case .stage(let file):
+            var staged = file
+            staged.path = ApplyStep.stagedPath(file.path)
+            try await transport.apply([.write(staged)])
+        case .testNginx(let project, let config):
+            let output = try await transport.run(
+                [
+                    host.nginx.binary, "-t", "-q", "-c", layout.resolve(config), "-p", layout.resolve("/"),
+                    "-e", layout.resolve(HostLayout.nginxLogDirectory(project: project) + "/config-test.log"),
+                ],
+                input: []
+            )
+            guard output.succeeded else { throw fail(step, "nginx -t failed: \(output.stderr.lastLines)") }
+        case .verifyTor(let instance, let torrc):
+            let user = instance.isPublisher ? host.onionbalance.user : host.tor.user
+            let output = try await transport.run(
+                [
+                    "/usr/sbin/runuser", "-u", user, "--", host.tor.binary, "--verify-config", "-f",
+                    layout.resolve(torrc),
+                ],
+                input: []
+            )
+            guard output.succeeded else {
+                let said = (output.stdoutText + output.stderr).lastLines
+                throw fail(step, "tor --verify-config exited \(output.exitCode): \(said)")
+            }
+        case .verifyPublisher(let balancer, let config):
+            try await verifyPublisher(step, balancer: balancer, config: config)
+        case .swap(let files):
+            try await transport.apply(
+                files.map { .write($0) } + files.map { .remove(path: ApplyStep.stagedPath($0.path)) })
+        case .loadConf(let instance, let torrc):
+            try await loadConf(step, instance, text: torrc.text)
+        case .start(let instance):
+            _ = try await supervisor.start(instance)
+        case .reload(let instance):
+            try await supervisor.reload(instance)
+        case .checkNginx(let project):
+            try await checkNginx(step, project: project)
+        case .checkTor(let instance, let hostnames):
+            try await checkTor(step, instance, hostnames: hostnames)
+        case .checkPublisher(let balancer):
+            switch try await supervisor.publisherState(balancer: balancer) {
+            case .running, .cannotPublish: return
+            case .failed(let reason): throw fail(step, reason)
+            case .stopped: throw fail(step, "Onionbalance is not running")
+            }
+        case .stop(let instance):
+            try await supervisor.stop(instance)
+        case .remove(let paths):
+            try await transport.apply(paths.map { .remove(path: $0) })
+        }
+    }
+
+    private func fail(_ step: ApplyStep, _ message: String) -> ApplyFailure {
+        ApplyFailure(host: host.name, step: step, message: message)
+    }
+
+    private func verifyPublisher(_ step: ApplyStep, balancer: String, config: ManagedFile) async throws {
+        let services: [PublisherConfigCheck.Service]
+        switch PublisherConfigCheck.parse(config.text) {
+        case .success(let parsed): services = parsed
+        case .failure(let problem): throw fail(step, "\(config.path): \(problem)")
+        }
+        let folder = HostLayout.publisherConfigDirectory(balancer)
+        let keys = services.map { folder + "/" + $0.key }
+        let present = try await transport.stat(keys)
+        for key in keys {
+            guard let status = present[key], !status.isDirectory, status.size > 0 else {
+                throw fail(step, "the key \(key) that \(config.path) names is missing")
+            }
+        }
+    }
+
+    private func controlPaths(_ instance: DaemonInstance) -> (socket: String, cookie: String) {
+        switch instance {
+        case .tor(let project, let index, _):
+            (
+                HostLayout.torControlSocket(project: project, instance: index),
+                HostLayout.torDataDirectory(project: project, instance: index) + "/control_auth_cookie"
+            )
+        case .publisher(let balancer, _):
+            (
+                HostLayout.publisherControlSocket(balancer: balancer),
+                HostLayout.publisherDataDirectory(balancer: balancer) + "/control_auth_cookie"
+            )
+        case .nginx:
+            ("", "")
+        }
+    }
+
+    /// LOADCONF replaces the running config only if tor accepts all of it.
+    private func loadConf(_ step: ApplyStep, _ instance: DaemonInstance, text: String) async throws {
+        let (socket, cookiePath) = controlPaths(instance)
+        guard let cookie = try await transport.read([cookiePath])[cookiePath] else {
+            throw fail(step, "no control cookie at \(cookiePath): is \(instance) running?")
+        }
+        let local = try await transport.forwardSocket(socket)
+        do {
+            let control = try TorControlConnection(socketPath: local)
+            try control.authenticate(cookie: cookie)
+            let reply = try control.send("+LOADCONF\n" + text.trimmingSuffixNewlines)
+            await transport.releaseSocket(local)
+            guard reply.isOK else { throw fail(step, "tor refused the config: \(reply.lines.joined(separator: " "))") }
+        } catch let failure as ApplyFailure {
+            throw failure
+        } catch {
+            await transport.releaseSocket(local)
+            throw fail(step, "control socket \(socket): \(error)")
+        }
+    }
+
+    /// Any HTTP answer on the project's port-80 socket shows the (new)
+    /// workers serve; the request names no site, so nothing goes upstream.
+    private func checkNginx(_ step: ApplyStep, project: String) async throws {
+        guard try await supervisor.pid(.nginx(project: project)) != nil else {
+            throw fail(step, "nginx-\(project) is not running")
+        }
+        let socket = layout.resolve(HostLayout.nginxSocket(project: project, port: 80))
+        var last = ""
+        for _ in 0..<20 {
+            let output = try await transport.run(
+                [
+                    "/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "3",
+                    "--unix-socket", socket, "http://onionops-health.invalid/",
+                ],
+                input: []
+            )
+            last = output.stdoutText
+            if output.succeeded, last != "000", !last.isEmpty { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw fail(step, "nginx-\(project) does not answer on \(socket) (curl: \(last))")
+    }
+
+    /// tor runs and every service folder's hostname holds its address.
+    private func checkTor(_ step: ApplyStep, _ instance: DaemonInstance, hostnames: [String: String]) async throws {
+        let paths = hostnames.keys.sorted().map { $0 + "/hostname" }
+        var wrong: [String] = []
+        for _ in 0..<50 {
+            guard try await supervisor.pid(instance) != nil || instance.isPublisher else {
+                throw fail(step, "\(instance) is not running")
+            }
+            let contents = try await transport.read(paths)
+            wrong = hostnames.keys.sorted().filter { folder in
+                let text = contents[folder + "/hostname"].map { String(decoding: $0, as: UTF8.self) } ?? ""
+                return text.split(separator: "\n").first.map(String.init) != hostnames[folder]
+            }
+            if wrong.isEmpty { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw fail(step, "hostname does not hold the expected address in \(wrong.joined(separator: ", "))")
+    }
+}
+
+extension DaemonInstance {
+    var isPublisher: Bool {
+        if case .publisher = self { return true }
+        return false
+    }
+}
+
+extension String {
+    /// The last few lines, for a daemon's error in one message.
+    fileprivate var lastLines: String {
+        split(separator: "\n").suffix(3).joined(separator: " | ")
+    }
+
+    fileprivate var trimmingSuffixNewlines: String {
+        var text = self
+        while text.hasSuffix("\n") { text.removeLast() }
+        return text
+    }
+}

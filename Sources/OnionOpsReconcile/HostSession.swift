@@ -1,0 +1,185 @@
+import Foundation
+public import OnionOpsCore
+public import OnionOpsHosts
+
+/// One host during a reconcile: its connection, lock, snapshot, plan and
+/// the state machine applying it.
+struct HostSession: Sendable {
+    let host: OnionOpsCore.Host
+    let desired: HostDesiredState
+    let transport: any HostTransport
+    let supervisor: any DaemonSupervisor
+    let applier: HostApplier
+    var snapshot: HostSnapshot
+    var plan: HostPlan
+    var machine: ApplyMachine
+    var lock: HostLock?
+    var report: HostReport
+
+    /// A session, or the report of a host that could not be planned.
+    enum Opening: Sendable {
+        case success(HostSession)
+        case failure(HostReport)
+    }
+
+    var isHealthy: Bool { report.status != .rolledBack && report.status != .rollbackFailed && report.status != .error }
+
+    /// Connects, locks (unless only planning), clears temp files a killed
+    /// writer left, reads the snapshot and plans.
+    static func open(
+        host: OnionOpsCore.Host,
+        desired: HostDesiredState,
+        options: ReconcileOptions,
+        dryRun: Bool
+    ) async -> HostSession.Opening {
+        let transport = HostConnector.transport(for: host)
+        var lock: HostLock?
+        do {
+            let supervisor = try await SupervisorFactory.make(transport: transport, host: host)
+            if !dryRun {
+                lock = try await transport.lock(owner: options.owner)
+                try await transport.sweepTemporaryFiles(root: host.connection.root)
+            }
+            let snapshot = try await SnapshotReader(transport: transport, supervisor: supervisor).read(desired)
+            let plan = Planner(pruneKeys: options.pruneKeys).plan(desired, on: snapshot)
+            var report = HostReport(host: host.name, status: plan.isEmpty ? .inSync : .changesPending, plan: plan)
+            report.generation = snapshot.current?.number
+            report.previousCommit = snapshot.current?.commit
+            return .success(
+                HostSession(
+                    host: host,
+                    desired: desired,
+                    transport: transport,
+                    supervisor: supervisor,
+                    applier: HostApplier(
+                        transport: transport, host: host, supervisor: supervisor, hooks: options.hooks),
+                    snapshot: snapshot,
+                    plan: plan,
+                    machine: ApplyMachine(program: ApplyProgram(plan)),
+                    lock: lock,
+                    report: report
+                )
+            )
+        } catch {
+            if let lock { try? await transport.unlock(lock) }
+            let status: HostStatus = error.code == .unreachable ? .unreachable : .error
+            return .failure(HostReport(host: host.name, status: status, failure: error.description))
+        }
+    }
+
+    /// Old contents of the changed files a dry run shows as diffs (secrets
+    /// are shown as hashes and never read).
+    mutating func readOldContents() async {
+        let paths = plan.changes.filter { !$0.isSecret && $0.oldSHA256 != nil }.map(\.path)
+        guard !paths.isEmpty else { return }
+        report.oldContents = (try? await transport.read(paths)) ?? [:]
+    }
+
+    /// Runs this host's steps of `phase`; on a failure, rolls back.
+    mutating func run(_ phase: ApplyPhase, events: @Sendable (ReconcileEvent) -> Void) async {
+        guard isHealthy else { return }
+        while let step = machine.next(in: phase) {
+            events(.stepStarted(host: host.name, phase: phase, step: step))
+            let started = Date()
+            do {
+                try await applier.run(step)
+                machine.succeeded()
+                report.steps.append(step.description)
+                events(.stepFinished(host: host.name, step: step, failure: nil, seconds: Date().since(started)))
+            } catch {
+                machine.failed(error.message)
+                events(
+                    .stepFinished(host: host.name, step: step, failure: error.message, seconds: Date().since(started)))
+                await rollBack(reason: error.description, events: events)
+                return
+            }
+        }
+    }
+
+    /// Puts the host back on its previous generation, the same safe way a
+    /// change goes on: plan from what the host has now back to the
+    /// previous state (everything this apply wrote counts as inventory,
+    /// so what it added goes), then run every phase of that plan.
+    mutating func rollBack(reason: String, events: @Sendable (ReconcileEvent) -> Void) async {
+        report.failure = reason
+        events(.rollingBack(host: host.name, reason: reason))
+        let previous =
+            snapshot.current?.state
+            ?? HostDesiredState(host: host.name, root: host.connection.root, instances: [], directories: [], files: [])
+        let inventory = Generation(number: 0, commit: "", state: previous.merged(with: desired))
+        let plain = HostApplier(transport: transport, host: host, supervisor: supervisor)
+        do {
+            // Staged copies of this apply go first; they are not in any
+            // inventory.
+            try await transport.apply(
+                ApplyProgram.gatedPaths(of: desired).map { .remove(path: ApplyStep.stagedPath($0)) })
+            let now = try await SnapshotReader(transport: transport, supervisor: supervisor)
+                .read(previous, inventory: inventory)
+            let back = Planner().plan(previous, on: now)
+            var machine = ApplyMachine(program: ApplyProgram(back))
+            for phase in ApplyPhase.allCases {
+                while let step = machine.next(in: phase) {
+                    events(.stepStarted(host: host.name, phase: phase, step: step))
+                    do {
+                        try await plain.run(step)
+                        machine.succeeded()
+                        report.steps.append("rollback: " + step.description)
+                    } catch {
+                        machine.failed(error.message)
+                        report.status = .rollbackFailed
+                        report.failure = reason + "; rollback failed at \(error.description)"
+                        return
+                    }
+                }
+            }
+            report.status = .rolledBack
+        } catch {
+            report.status = .rollbackFailed
+            report.failure = reason + "; rollback failed: \(error)"
+        }
+    }
+
+    /// Records the applied state as the next generation.
+    mutating func record(commit: String, keep: Int) async {
+        guard isHealthy else { return }
+        let changed = !plan.isEmpty || snapshot.current?.commit != commit
+        if changed {
+            do {
+                let generation = try await GenerationStore(transport: transport, keep: keep).record(
+                    desired, commit: commit)
+                report.generation = generation.number
+            } catch {
+                // The host runs the new state, but a rollback would not find
+                // it: say so rather than hide it.
+                report.notes.append("the new generation could not be recorded: \(error)")
+            }
+        }
+        if report.status == .changesPending { report.status = plan.isEmpty ? .inSync : .applied }
+    }
+
+    mutating func close() async {
+        if let lock { try? await transport.unlock(lock) }
+        lock = nil
+    }
+}
+
+extension HostDesiredState {
+    /// Every folder, file and daemon of either state (this one's copy wins).
+    func merged(with other: HostDesiredState) -> HostDesiredState {
+        let paths = Set(directories.map(\.path))
+        let filePaths = Set(files.map(\.path))
+        var instances = self.instances
+        for instance in other.instances where !instances.contains(instance) { instances.append(instance) }
+        return HostDesiredState(
+            host: host,
+            root: root,
+            instances: instances,
+            directories: directories + other.directories.filter { !paths.contains($0.path) },
+            files: files + other.files.filter { !filePaths.contains($0.path) }
+        )
+    }
+}
+
+extension Date {
+    fileprivate func since(_ start: Date) -> Double { timeIntervalSince(start) }
+}
