@@ -63,22 +63,12 @@ struct ReconcileCommand: AsyncParsableCommand {
             let reports = await reconciler.plan(deployment.desired, hosts: deployment.hosts)
             let report = PlanReport(reports, revision: deployment.revision, dryRun: true)
             Console.out(text ? report.text(summaryOnly: summary) : JSONOutput.render(report))
-            if reports.contains(where: { $0.status == .error || $0.status == .unreachable }) { throw ExitCode(1) }
-            if reports.contains(where: { $0.status == .changesPending }) { throw ExitCode(2) }
-            return
+            throw ExitCode(ReconcileExit.dryRunCode(reports))
         }
         Console.err("reconciling \(deployment.hosts.count) hosts to \(deployment.revision)")
         let reports = await reconciler.apply(deployment.desired, hosts: deployment.hosts)
         let report = PlanReport(reports, revision: deployment.revision, dryRun: false)
         Console.out(text ? report.text(summaryOnly: true) : JSONOutput.render(report))
-        throw ExitCode(Self.exitCode(reports))
-    }
-
-    /// 1 when a person must look (error, unreachable, failed rollback),
-    /// else 3 when a host was rolled back, else 0.
-    static func exitCode(_ reports: [HostReport]) -> Int32 {
-        if reports.contains(where: { [.error, .unreachable, .rollbackFailed].contains($0.status) }) { return 1 }
-        if reports.contains(where: { $0.status == .rolledBack }) { return 3 }
-        return 0
+        throw ExitCode(ReconcileExit.code(reports))
     }
 }

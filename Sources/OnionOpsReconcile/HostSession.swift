@@ -103,6 +103,18 @@ struct HostSession: Sendable {
     mutating func rollBack(reason: String, events: @Sendable (ReconcileEvent) -> Void) async {
         report.failure = reason
         events(.rollingBack(host: host.name, reason: reason))
+        // A connection that dropped mid-apply often comes back: try the
+        // rollback again a few times before leaving the host to a person.
+        for delay in [1, 2, 4, 8] {
+            let unreachable = await rollBackOnce(reason: reason, events: events)
+            guard report.status == .rollbackFailed, unreachable else { return }
+            events(.rollingBack(host: host.name, reason: "host unreachable; retrying the rollback in \(delay) s"))
+            try? await Task.sleep(for: .seconds(delay))
+        }
+    }
+
+    /// Returns whether it failed because the host could not be reached.
+    private mutating func rollBackOnce(reason: String, events: @Sendable (ReconcileEvent) -> Void) async -> Bool {
         let previous =
             snapshot.current?.state
             ?? HostDesiredState(host: host.name, root: host.connection.root, instances: [], directories: [], files: [])
@@ -128,14 +140,16 @@ struct HostSession: Sendable {
                         machine.failed(error.message)
                         report.status = .rollbackFailed
                         report.failure = reason + "; rollback failed at \(error.description)"
-                        return
+                        return error.unreachable
                     }
                 }
             }
             report.status = .rolledBack
+            return false
         } catch {
             report.status = .rollbackFailed
             report.failure = reason + "; rollback failed: \(error)"
+            return error.code == .unreachable
         }
     }
 

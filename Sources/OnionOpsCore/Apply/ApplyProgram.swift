@@ -61,6 +61,8 @@ public struct ApplyProgram: Sendable, Hashable {
             let path = HostLayout.torrc(project: project, instance: index)
             let torrc = changed[path]
             guard torrc != nil || plan.daemons[instance] != nil else { continue }
+            let hostnames = Self.hostnames(of: instance, in: plan.desired)
+            if !hostnames.isEmpty { add(.main, .checkKeys(instance, hostnames: hostnames)) }
             if let torrc {
                 add(.main, .stage(torrc))
                 add(.main, .verifyTor(instance, torrc: ApplyStep.stagedPath(path)))
@@ -74,7 +76,7 @@ public struct ApplyProgram: Sendable, Hashable {
                 add(.main, .loadConf(instance, torrc: live))
                 if let torrc { add(.main, .swap([torrc])) }
             }
-            add(.main, .checkTor(instance, hostnames: Self.hostnames(of: instance, in: plan.desired)))
+            add(.main, .checkTor(instance, hostnames: hostnames))
         }
         // Wave 4: publishers.
         for instance in instances {

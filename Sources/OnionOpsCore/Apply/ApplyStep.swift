@@ -10,6 +10,10 @@ public enum ApplyStep: Sendable, Hashable, CustomStringConvertible {
     case stage(ManagedFile)
     /// `nginx -t` on a config file (staged or live).
     case testNginx(project: String, config: String)
+    /// The key files of each onion service folder (folder -> address) are
+    /// whole and agree with the address: tor exits on a LOADCONF with a key
+    /// it cannot parse.
+    case checkKeys(DaemonInstance, hostnames: [String: String])
     /// `tor --verify-config` as tor's user on a torrc (staged or live).
     case verifyTor(DaemonInstance, torrc: String)
     /// The publisher's config (staged) names valid onions and every key it
@@ -40,6 +44,7 @@ public enum ApplyStep: Sendable, Hashable, CustomStringConvertible {
         case .prepare(let operations): "prepare \(operations.count) folders and files"
         case .stage(let file): "stage \(file.path)"
         case .testNginx(let project, _): "nginx -t (\(project))"
+        case .checkKeys(let instance, _): "check keys of \(instance)"
         case .verifyTor(let instance, _): "tor --verify-config (\(instance))"
         case .verifyPublisher(let balancer, _): "check Onionbalance config (\(balancer))"
         case .swap(let files): "swap in \(files.map(\.path).joined(separator: ", "))"

@@ -28,7 +28,8 @@ public struct HostApplier: Sendable {
         } catch let failure as ApplyFailure {
             throw failure
         } catch let error as HostError {
-            throw ApplyFailure(host: host.name, step: step, message: error.message)
+            throw ApplyFailure(
+                host: host.name, step: step, message: error.message, unreachable: error.code == .unreachable)
         } catch {
             throw ApplyFailure(host: host.name, step: step, message: "\(error)")
         }
@@ -51,6 +52,18 @@ public struct HostApplier: Sendable {
                 input: []
             )
             guard output.succeeded else { throw fail(step, "nginx -t failed: \(output.stderr.lastLines)") }
+        case .checkKeys(_, let hostnames):
+            let folders = hostnames.keys.sorted()
+            let names = ["hs_ed25519_secret_key", "hs_ed25519_public_key", "hostname"]
+            let files = try await transport.read(folders.flatMap { folder in names.map { folder + "/" + $0 } })
+            for folder in folders {
+                if let problem = TorKeyFilesCheck.problem(
+                    secret: files[folder + "/" + names[0]], public: files[folder + "/" + names[1]],
+                    hostname: files[folder + "/" + names[2]], expected: hostnames[folder] ?? "")
+                {
+                    throw fail(step, "\(folder): \(problem)")
+                }
+            }
         case .verifyTor(let instance, let torrc):
             let user = instance.isPublisher ? host.onionbalance.user : host.tor.user
             let output = try await transport.run(
@@ -74,7 +87,7 @@ public struct HostApplier: Sendable {
         case .start(let instance):
             _ = try await supervisor.start(instance)
         case .reload(let instance):
-            try await supervisor.reload(instance)
+            try await reload(step, instance)
         case .checkNginx(let project):
             try await checkNginx(step, project: project)
         case .checkTor(let instance, let hostnames):
@@ -148,6 +161,28 @@ public struct HostApplier: Sendable {
             await transport.releaseSocket(local)
             throw fail(step, "control socket \(socket): \(error)")
         }
+    }
+
+    /// nginx: HUP, then wait for a worker the master did not have before:
+    /// a config nginx cannot take at runtime (it logs `[emerg]`) leaves
+    /// only the old workers, and that must fail the gate.
+    private func reload(_ step: ApplyStep, _ instance: DaemonInstance) async throws {
+        guard case .nginx = instance, let master = try await supervisor.pid(instance) else {
+            try await supervisor.reload(instance)
+            return
+        }
+        let before = try await workers(of: master)
+        try await supervisor.reload(instance)
+        for _ in 0..<100 {
+            if try await !workers(of: master).subtracting(before).isEmpty { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw fail(step, "\(instance) kept its old workers after the reload: it did not take the new config")
+    }
+
+    private func workers(of master: Int32) async throws -> Set<Int32> {
+        let output = try await transport.run(["/usr/bin/pgrep", "-P", String(master)], input: [])
+        return Set(output.stdoutText.split(separator: "\n").compactMap { Int32($0) })
     }
 
     /// Any HTTP answer on the project's port-80 socket shows the (new)

@@ -1,0 +1,129 @@
+import Foundation
+import OnionOpsCore
+import OnionOpsHosts
+import OnionOpsManifest
+import OnionOpsReconcile
+import OnionOpsRender
+import OnionOpsSecrets
+import OnionOpsTestSupport
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The demo topology (manifests/: news hardmap and shop softmap on edge-1
+/// and edge-2, tor offline) moved into a folder of its own, reconciled
+/// with real tor, nginx and Onionbalance; every daemon it started is
+/// killed at the end.
+final class ReconcileSandbox: Sendable {
+    let folder: TemporaryFolder
+    let topology: Topology
+    let keyring: Keyring
+
+    init(prefix: String = "oo-rc") async throws {
+        let loaded = await ManifestLoader().load(from: FolderManifestSource(path: RepositoryPaths.manifests.path))
+        folder = try TemporaryFolder(prefix: prefix)
+        topology = SandboxTree.relocate(loaded.topology, under: folder.path)
+        for host in topology.hosts {
+            try FileManager.default.createDirectory(atPath: host.connection.root, withIntermediateDirectories: true)
+        }
+        keyring = try await Keyring.open(
+            for: topology,
+            store: SealedKeyStore(folder: RepositoryPaths.manifests.path + "/keys"),
+            identityFile: RepositoryPaths.demoIdentity.path,
+            withKeyFiles: true
+        )
+    }
+
+    func desired(_ topology: Topology) throws -> DesiredState {
+        try Renderer(identities: keyring.identities, keys: keyring.material).render(topology)
+    }
+
+    /// Reconciles `topology` (default: the demo) onto its hosts; every
+    /// step of every host is appended to `log` in the order it finished.
+    func apply(
+        _ topology: Topology? = nil,
+        hooks: ApplyHooks = .none,
+        log: StepLog? = nil,
+        commit: String = "test"
+    ) async throws -> [HostReport] {
+        let topology = topology ?? self.topology
+        let reconciler = Reconciler(
+            options: ReconcileOptions(commit: commit, hooks: hooks),
+            events: { event in
+                if case .stepFinished(let host, let step, let failure, _) = event {
+                    log?.append("\(host): \(step)\(failure == nil ? "" : " FAILED")")
+                }
+            }
+        )
+        return await reconciler.apply(try desired(topology), hosts: topology.hosts)
+    }
+
+    func root(_ host: String) -> String { "\(folder.path)/\(host)" }
+
+    func path(_ host: String, _ hostPath: String) -> String { HostLayout(root: root(host)).resolve(hostPath) }
+
+    func read(_ host: String, _ hostPath: String) -> String? {
+        try? String(contentsOfFile: path(host, hostPath), encoding: .utf8)
+    }
+
+    /// The live pid in a pid file, or nil.
+    func pid(_ host: String, _ pidFile: String) -> Int32? {
+        guard let text = read(host, pidFile), let pid = Int32(text.split(separator: "\n").first ?? "") else {
+            return nil
+        }
+        return kill(pid, 0) == 0 ? pid : nil
+    }
+
+    /// Every daemon pid of the demo hosts, by pid file.
+    func pids() -> [String: Int32] {
+        var result: [String: Int32] = [:]
+        for host in ["edge-1", "edge-2"] {
+            for file in Self.pidFiles(in: root(host)) {
+                let relative = String(file.dropFirst(root(host).count))
+                if let pid = pid(host, relative) { result[host + relative] = pid }
+            }
+        }
+        return result
+    }
+
+    static func pidFiles(in root: String) -> [String] {
+        let run = root + "/run/onionops"
+        guard let walker = FileManager.default.enumerator(atPath: run) else { return [] }
+        return walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".pid") }.map { run + "/" + $0 }
+    }
+
+    /// An HTTP request through a project's nginx socket: the status code,
+    /// or nil when nothing answered.
+    func request(_ host: String, project: String, site: String, path: String = "/hello-onion") -> Int? {
+        let socket = self.path(host, HostLayout.nginxSocket(project: project, port: 80))
+        let output = try? Command.run(
+            "/usr/bin/curl",
+            [
+                "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", "--unix-socket", socket,
+                "http://\(site)\(path)",
+            ]
+        )
+        return output.flatMap { Int($0.output.trimmingCharacters(in: .whitespacesAndNewlines)) }.flatMap {
+            $0 == 0 ? nil : $0
+        }
+    }
+
+    func stopAll() {
+        for pid in pids().values { kill(pid, SIGKILL) }
+        // Onionbalance's wrapper and anything else started under the root.
+        _ = try? Command.run("/usr/bin/pkill", ["-KILL", "-f", folder.path])
+        folder.remove()
+    }
+}
+
+/// Steps in the order they finished, across hosts.
+final class StepLog: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+    var all: [String] { lines.withLock { $0 } }
+
+    func index(of fragment: String) -> Int? { all.firstIndex { $0.contains(fragment) } }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import OnionOpsCore
+import OnionOpsHosts
+import OnionOpsReconcile
+import OnionOpsTestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The demo topology reconciled onto two sandbox hosts with real tor
+/// (offline), nginx and Onionbalance.
+@Suite("reconcile", .enabled(if: Command.isRoot, "daemons run as their users"), .serialized)
+struct ReconcileTests {
+    /// The demo's first news site (manifests/projects.yaml).
+    static let news = "fkncfijxnkt4aa7zfs6bhrbpkbqmfzg7f5ejrj4pmvscedss7h3qivid.onion"
+
+    @Test("first apply starts everything; a second plans nothing and restarts nothing")
+    func idempotence() async throws {
+        let sandbox = try await ReconcileSandbox()
+        defer { sandbox.stopAll() }
+        let first = try await sandbox.apply()
+        #expect(first.map(\.status) == [.applied, .applied], "\(first.map { $0.failure ?? "" })")
+        #expect(first.map(\.generation) == [1, 1])
+        let pids = sandbox.pids()
+        // tor x3 and nginx x2 per host, plus the publisher's tor on edge-2.
+        #expect(pids.count >= 10, "\(pids)")
+        #expect(sandbox.request("edge-1", project: "news", site: Self.news) == 200)
+
+        let second = try await sandbox.apply()
+        #expect(second.map(\.status) == [.inSync, .inSync])
+        #expect(second.allSatisfy { $0.steps.isEmpty }, "\(second.map(\.steps))")
+        #expect(second.map(\.generation) == [1, 1])
+        #expect(sandbox.pids() == pids)
+        #expect(sandbox.read("edge-1", Generation.appliedCommitPath) == "test\n")
+    }
+
+    @Test("nginx -t failing: the host stays on its generation, nginx keeps serving with the same pid")
+    func nginxTestFails() async throws {
+        let sandbox = try await ReconcileSandbox()
+        defer { sandbox.stopAll() }
+        _ = try await sandbox.apply()
+        let before = sandbox.pids()
+        let oldConfig = sandbox.read("edge-1", HostLayout.nginxConfig(project: "news"))
+
+        // The change adds a subdomain (a new nginx.conf); the fault makes
+        // the staged copy unparseable just before nginx -t reads it.
+        let hooks = ApplyHooks { host, step in
+            guard host == "edge-1", case .testNginx(_, let config) = step else { return }
+            try? "events {\n".write(toFile: sandbox.path(host, config), atomically: false, encoding: .utf8)
+        }
+        let reports = try await sandbox.apply(Self.addingSubdomain(to: sandbox.topology), hooks: hooks, commit: "two")
+        let edge1 = try #require(reports.first { $0.host == "edge-1" })
+        #expect(edge1.status == .rolledBack)
+        #expect(edge1.failure?.contains("nginx -t") == true, "\(edge1.failure ?? "")")
+        #expect(edge1.generation == 1)
+        #expect(sandbox.read("edge-1", HostLayout.nginxConfig(project: "news")) == oldConfig)
+        #expect(sandbox.read("edge-1", Generation.appliedCommitPath) == "test\n")
+        #expect(sandbox.pids().filter { $0.key.hasPrefix("edge-1") } == before.filter { $0.key.hasPrefix("edge-1") })
+        #expect(sandbox.request("edge-1", project: "news", site: Self.news) == 200)
+        // The other host took the change.
+        #expect(reports.first { $0.host == "edge-2" }?.status == .applied)
+        #expect(ReconcileExit.code(reports) == 3)
+    }
+
+    static func addingSubdomain(to topology: Topology) -> Topology {
+        var changed = topology
+        if let index = changed.projects.firstIndex(where: { $0.name == "news" }) {
+            changed.projects[index].sites[0].subdomains.append("media")
+        }
+        return changed
+    }
+}
