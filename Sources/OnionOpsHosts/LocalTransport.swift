@@ -61,6 +61,9 @@ public struct LocalTransport: HostTransport {
         for path in batch.removals {
             try files.remove(try resolve(path))
         }
+        for path in batch.emptyFolderRemovals {
+            try files.removeIfEmpty(try resolve(path))
+        }
     }
 
     public func run(_ command: [String], input: [UInt8]) async throws(HostError) -> CommandOutput {

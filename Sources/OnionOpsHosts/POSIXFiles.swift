@@ -100,6 +100,13 @@ struct POSIXFiles {
         guard result == 0 || errno == ENOENT else { throw fail("cannot remove", path) }
     }
 
+    /// rmdir that leaves a folder with content (or one already gone) alone.
+    func removeIfEmpty(_ path: String) throws(HostError) {
+        guard rmdir(path) == 0 || errno == ENOENT || errno == ENOTEMPTY || errno == EEXIST else {
+            throw fail("cannot remove", path)
+        }
+    }
+
     func status(_ path: String) throws(HostError) -> FileStatus? {
         var info = stat()
         guard lstat(path, &info) == 0 else {

@@ -134,6 +134,10 @@ public struct SSHTransport: HostTransport {
         for path in batch.removals {
             text += ShellScript.remove(try resolve(path))
         }
+        for path in batch.emptyFolderRemovals {
+            let p = ShellScript.quote(try resolve(path))
+            text += "if [ -d \(p) ] && [ ! -L \(p) ]; then rmdir \(p) 2>/dev/null || [ -n \"$(ls -A \(p))\" ]; fi\n"
+        }
         let output = try script(text)
         guard output.succeeded else {
             throw HostError(host: host, code: .io, message: "apply failed: \(output.stderr.trimmedLine)")

@@ -106,8 +106,10 @@ public struct ApplyProgram: Sendable, Hashable {
         // Removal, in reverse: publishers, then tor, then nginx.
         let stops = plan.instances(.stop).sorted { Self.stopOrder($0) < Self.stopOrder($1) }
         for instance in stops { add(.removal, .stop(instance)) }
-        let removals = plan.changes.filter { $0.kind == .delete }.map(\.path) + plan.removedDirectories
-        if !removals.isEmpty { add(.removal, .remove(removals)) }
+        let removals = plan.changes.filter { $0.kind == .delete }.map(\.path)
+        if !removals.isEmpty || !plan.removedDirectories.isEmpty {
+            add(.removal, .remove(files: removals, folders: plan.removedDirectories))
+        }
     }
 
     private mutating func add(_ phase: ApplyPhase, _ step: ApplyStep) {

@@ -35,9 +35,9 @@ public enum ApplyStep: Sendable, Hashable, CustomStringConvertible {
     /// Onionbalance runs, or cannot publish only for want of a consensus.
     case checkPublisher(balancer: String)
     case stop(DaemonInstance)
-    /// Files (then folders, deepest first) the inventory lists and the new
-    /// state does not.
-    case remove([String])
+    /// Files, then folders (deepest first, each only if empty), that the
+    /// inventory lists and the new state does not.
+    case remove(files: [String], folders: [String])
 
     public var description: String {
         switch self {
@@ -55,7 +55,7 @@ public enum ApplyStep: Sendable, Hashable, CustomStringConvertible {
         case .checkTor(let instance, _): "check \(instance) hostnames"
         case .checkPublisher(let balancer): "check ob-\(balancer)"
         case .stop(let instance): "stop \(instance)"
-        case .remove(let paths): "remove \(paths.count) paths"
+        case .remove(let files, let folders): "remove \(files.count) files and \(folders.count) folders"
         }
     }
 

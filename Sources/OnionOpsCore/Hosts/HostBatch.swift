@@ -5,6 +5,8 @@ public struct HostBatch: Sendable, Hashable {
     public var directories: [ManagedDirectory] = []
     public var writes: [ManagedFile] = []
     public var removals: [String] = []
+    /// Folders removed if empty, deepest first, after every other removal.
+    public var emptyFolderRemovals: [String] = []
 
     public init(_ operations: [HostOperation]) {
         for operation in operations {
@@ -12,10 +14,12 @@ public struct HostBatch: Sendable, Hashable {
             case .makeDirectory(let directory): directories.append(directory)
             case .write(let file): writes.append(file)
             case .remove(let path): removals.append(path)
+            case .removeIfEmpty(let path): emptyFolderRemovals.append(path)
             }
         }
         directories.sort { $0.path < $1.path }
         removals.sort(by: >)
+        emptyFolderRemovals.sort(by: >)
     }
 }
 

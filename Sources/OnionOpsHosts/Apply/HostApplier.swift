@@ -100,8 +100,8 @@ public struct HostApplier: Sendable {
             }
         case .stop(let instance):
             try await supervisor.stop(instance)
-        case .remove(let paths):
-            try await transport.apply(paths.map { .remove(path: $0) })
+        case .remove(let files, let folders):
+            try await transport.apply(files.map { .remove(path: $0) } + folders.map { .removeIfEmpty(path: $0) })
         }
     }
 
@@ -167,6 +167,15 @@ public struct HostApplier: Sendable {
     /// a config nginx cannot take at runtime (it logs `[emerg]`) leaves
     /// only the old workers, and that must fail the gate.
     private func reload(_ step: ApplyStep, _ instance: DaemonInstance) async throws {
+        if case .publisher(let balancer, _) = instance, try await supervisor.pid(instance) == nil {
+            // Onionbalance is not running: offline it exits for want of a
+            // consensus. Start it again on the new config rather than HUP.
+            _ = try await supervisor.start(instance)
+            if case .failed(let reason) = try await supervisor.publisherState(balancer: balancer) {
+                throw fail(step, reason)
+            }
+            return
+        }
         guard case .nginx = instance, let master = try await supervisor.pid(instance) else {
             try await supervisor.reload(instance)
             return
