@@ -13,6 +13,17 @@ public struct ObservedHost: Sendable {
         public var hostnames: [String: String]
     }
 
+    /// An Onionbalance publisher: its tor and Onionbalance itself.
+    public struct Publisher: Sendable, Hashable {
+        public var balancer: String
+        public var torPid: Int32?
+        /// Offline this is `cannotPublish`: configured, but no consensus.
+        public var state: PublisherState
+        /// From its status socket, for hosts whose socket this machine can
+        /// reach (local and sandbox hosts); nil when it does not answer.
+        public var status: OnionbalanceStatus?
+    }
+
     public var host: String
     /// Set when the host could not be reached: nothing else is known, which
     /// is not the same as everything missing.
@@ -22,14 +33,17 @@ public struct ObservedHost: Sendable {
     public var tor: [Tor] = []
     /// nginx master pid per project (nil: not running).
     public var nginx: [String: Int32?] = [:]
+    public var publishers: [Publisher] = []
 
     /// Every onion address this host's tor instances publish.
     public var onions: Set<String> { Set(tor.flatMap { $0.hostnames.values }) }
 }
 
 /// Observes a host in a bounded number of transport calls: one stat of
-/// every managed path, one read of every pid and hostname file, plus one
-/// control-socket conversation per tor instance on local hosts.
+/// every managed path, one read of every pid, hostname and Onionbalance
+/// exit file, one liveness check per pid, plus one control-socket
+/// conversation per tor instance and one status-socket query per running
+/// publisher on local hosts.
 public struct HostObserver: Sendable {
     public let transport: any HostTransport
     public let host: OnionOpsCore.Host
@@ -47,6 +61,7 @@ public struct HostObserver: Sendable {
 
             var tors: [(String, Int, [String])] = []
             var projects: [String] = []
+            var balancers: [String] = []
             for instance in desired.instances {
                 switch instance {
                 case .tor(let project, let index, _):
@@ -57,19 +72,45 @@ public struct HostObserver: Sendable {
                     tors.append((project, index, services))
                 case .nginx(let project):
                     projects.append(project)
-                case .publisher:
-                    continue
+                case .publisher(let balancer, _):
+                    balancers.append(balancer)
                 }
             }
             let pidFiles =
                 tors.map { HostLayout.torPidFile(project: $0.0, instance: $0.1) }
                 + projects.map { HostLayout.nginxPidFile(project: $0) }
+                + balancers.flatMap {
+                    [
+                        HostLayout.publisherTorPidFile(balancer: $0), HostLayout.onionbalancePidFile(balancer: $0),
+                        HostLayout.onionbalanceExitFile(balancer: $0),
+                    ]
+                }
             let hostnameFiles = tors.flatMap { $0.2.map { $0 + "/hostname" } }
             let contents = try await transport.read(pidFiles + hostnameFiles)
             func text(_ path: String) -> String? {
                 contents[path].map {
                     String(decoding: $0, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
                 }
+            }
+            for balancer in balancers {
+                let pidText = text(HostLayout.onionbalancePidFile(balancer: balancer))
+                let state = PublisherState.judge(
+                    pidText: pidText,
+                    alive: try await livePid(pidText) != nil,
+                    exitRecord: contents[HostLayout.onionbalanceExitFile(balancer: balancer)].map {
+                        String(decoding: $0, as: UTF8.self)
+                    }
+                )
+                var status: OnionbalanceStatus?
+                if case .running = state { status = statusSocket(balancer: balancer) }
+                observed.publishers.append(
+                    ObservedHost.Publisher(
+                        balancer: balancer,
+                        torPid: try await livePid(text(HostLayout.publisherTorPidFile(balancer: balancer))),
+                        state: state,
+                        status: status
+                    )
+                )
             }
             for project in projects {
                 observed.nginx[project] = try await livePid(text(HostLayout.nginxPidFile(project: project)))
@@ -115,5 +156,12 @@ public struct HostObserver: Sendable {
             let reply = try? control.send("GETINFO version")
         else { return nil }
         return reply.values["version"]?.first
+    }
+
+    /// The publisher's status socket, for local hosts like `controlVersion`.
+    private func statusSocket(balancer: String) -> OnionbalanceStatus? {
+        guard case .local(let root) = host.connection else { return nil }
+        let socket = HostLayout(root: root).resolve(HostLayout.publisherStatusSocket(balancer: balancer))
+        return try? OnionbalanceStatus.query(socketPath: socket)
     }
 }

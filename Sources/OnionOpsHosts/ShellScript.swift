@@ -63,7 +63,7 @@ enum ShellScript {
     /// Creates missing folders and sets the folder's own mode and owner.
     static func makeDirectory(_ path: String, mode: UInt16, owner: String) -> String {
         let p = quote(path)
-        return "mkdir -p \(p) && chmod \(String(mode, radix: 8)) \(p) && chown \(quote(owner)): \(p)\n"
+        return "(umask 022 && mkdir -p \(p)) && chmod \(String(mode, radix: 8)) \(p) && chown \(quote(owner)): \(p)\n"
     }
 
     /// The same atomic write as the local transport: temp file beside the
@@ -73,8 +73,10 @@ enum ShellScript {
         let name = String(path[path.index(after: path.lastIndex(of: "/") ?? path.startIndex)...])
         let temp = "\(folder)/.\(name).onionops-$$-\(number)"
         let marker = "ONIONOPS_DATA_\(number)"
+        // Missing parents come out 0755 as with the local transport (the
+        // script's umask 077 is for the temp files, which may hold keys).
         return """
-            mkdir -p \(quote(folder))
+            (umask 022 && mkdir -p \(quote(folder)))
             t="\(temp.replacing("\"", with: "\\\""))"
             base64 -d > "$t" <<'\(marker)'
             \(base64(content))

@@ -27,6 +27,8 @@ public final class BackgroundProcess: Sendable {
 
     public var isRunning: Bool { process.isRunning }
 
+    public var pid: Int32 { process.processIdentifier }
+
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Polls `condition` every 20 ms until it holds, the process exits, or

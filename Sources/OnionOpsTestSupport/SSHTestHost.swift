@@ -1,5 +1,6 @@
 public import Foundation
 public import OnionOpsCore
+import Synchronization
 
 /// A real sshd on a loopback address (127.0.0.2, 127.0.0.3, ...) with its
 /// own host key, a client key allowed to log in, a known_hosts file that
@@ -9,7 +10,7 @@ public final class SSHTestHost: Sendable {
     public let folder: TemporaryFolder
     public let connection: SSHConnection
     public let controlDirectory: String
-    private let daemon: BackgroundProcess
+    private let daemon: Mutex<BackgroundProcess>
 
     public init(address: String) throws {
         folder = try TemporaryFolder(prefix: "oo-ssh")
@@ -68,7 +69,7 @@ public final class SSHTestHost: Sendable {
         guard let (daemon, probe) = started else {
             throw SandboxTree.Failure(description: "sshd on \(address) did not start")
         }
-        self.daemon = daemon
+        self.daemon = Mutex(daemon)
         self.connection = probe
         controlDirectory = "\(path)/ctl"
     }
@@ -85,7 +86,27 @@ public final class SSHTestHost: Sendable {
     }
 
     public func stop() {
-        daemon.stop()
+        daemon.withLock { $0.stop() }
         folder.remove()
+    }
+
+    /// Cuts the host off: every connection to it drops and the listener
+    /// stops, so the next command fails as on a dropped link.
+    public func cut() {
+        daemon.withLock { listener in
+            // Each connection is served by a child of the listener:
+            // killing them drops every open (and shared) connection.
+            _ = try? Command.run("/usr/bin/pkill", ["-KILL", "-P", String(listener.pid)])
+            listener.stop(grace: 1)
+        }
+    }
+
+    /// Listens again on the same address and port.
+    public func restore() throws {
+        let path = folder.path
+        let restarted = try BackgroundProcess(
+            "/usr/sbin/sshd", ["-D", "-e", "-f", "\(path)/sshd_config"], log: "\(path)/sshd-restored.log")
+        _ = restarted.wait(upTo: 5) { Self.answers(connection) }
+        daemon.withLock { $0 = restarted }
     }
 }

@@ -155,3 +155,58 @@ struct FaultInjectionTests {
         #expect(restarted != nil && restarted != before.1)
     }
 }
+
+/// Faults of the host itself: its disk fills, its SSH connection drops.
+@Suite("host faults and rollback", .enabled(if: Command.isRoot, "daemons run as their users; mounts a tmpfs"), .serialized)
+struct HostFaultTests {
+    @Test("a full disk: the write fails, nothing is half-written, the host stays on its generation")
+    func fullDisk() async throws {
+        let sandbox = try await ReconcileSandbox()
+        defer { sandbox.stopAll() }
+        try sandbox.mountTmpfs("edge-1", megabytes: 8)
+        _ = try await sandbox.apply()
+        let config = HostLayout.nginxConfig(project: "news")
+        let before = (sandbox.read("edge-1", config), sandbox.pids())
+        let filler = sandbox.root("edge-1") + "/filler"
+        let hooks = ApplyHooks { host, step in
+            guard host == "edge-1", case .stage = step, !FileManager.default.fileExists(atPath: filler) else { return }
+            _ = try? Command.run("/bin/dd", ["if=/dev/zero", "of=\(filler)", "bs=1M"])
+        }
+        let reports = try await sandbox.apply(ReconcileTests.addingSubdomain(to: sandbox.topology), hooks: hooks)
+        try? FileManager.default.removeItem(atPath: filler)
+        FaultInjectionTests.expectRestored(
+            sandbox, reports, files: [config: before.0], samePids: [HostLayout.nginxPidFile(project: "news")],
+            failure: "No space left")
+        let pidFile = "edge-1" + HostLayout.nginxPidFile(project: "news")
+        #expect(sandbox.pids()[pidFile] == before.1[pidFile])
+        // With room again, the next reconcile converges.
+        let again = try await sandbox.apply(ReconcileTests.addingSubdomain(to: sandbox.topology), commit: "three")
+        #expect(again.first { $0.host == "edge-1" }?.status == .applied)
+    }
+
+    @Test("the SSH connection cut mid-apply: the rollback waits for the host and restores it")
+    func sshCut() async throws {
+        let sshd = try SSHTestHost(address: "127.0.0.2")
+        defer { sshd.stop() }
+        let sandbox = try await ReconcileSandbox(ssh: sshd)
+        defer { sandbox.stopAll() }
+        let first = try await sandbox.apply()
+        #expect(first.map(\.status) == [.applied, .applied], "\(first.map { $0.failure ?? "" })")
+        let config = HostLayout.nginxConfig(project: "news")
+        let before = (sandbox.read("edge-1", config), sandbox.pids())
+        let hooks = ApplyHooks { host, step in
+            guard host == "edge-1", case .swap(let files) = step, files.first?.path == config else { return }
+            sshd.cut()
+            Thread.detachNewThread {
+                Thread.sleep(forTimeInterval: 1.5)
+                try? sshd.restore()
+            }
+        }
+        let reports = try await sandbox.apply(ReconcileTests.addingSubdomain(to: sandbox.topology), hooks: hooks)
+        FaultInjectionTests.expectRestored(
+            sandbox, reports, files: [config: before.0], samePids: [HostLayout.nginxPidFile(project: "news")],
+            failure: "ssh")
+        let pidFile = "edge-1" + HostLayout.nginxPidFile(project: "news")
+        #expect(sandbox.pids()[pidFile] == before.1[pidFile])
+    }
+}

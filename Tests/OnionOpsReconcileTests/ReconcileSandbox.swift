@@ -20,11 +20,21 @@ final class ReconcileSandbox: Sendable {
     let folder: TemporaryFolder
     let topology: Topology
     let keyring: Keyring
+    /// Each host's root folder on this machine.
+    let roots: [String: String]
+    private let mounts = Mutex<[String]>([])
 
-    init(prefix: String = "oo-rc") async throws {
+    /// With `ssh`, edge-1 is reached over SSH (a real sshd on loopback)
+    /// and its root is that sshd's sandbox folder.
+    init(prefix: String = "oo-rc", ssh: SSHTestHost? = nil) async throws {
         let loaded = await ManifestLoader().load(from: FolderManifestSource(path: RepositoryPaths.manifests.path))
         folder = try TemporaryFolder(prefix: prefix)
-        topology = SandboxTree.relocate(loaded.topology, under: folder.path)
+        var topology = SandboxTree.relocate(loaded.topology, under: folder.path)
+        if let ssh, let index = topology.hosts.firstIndex(where: { $0.name == "edge-1" }) {
+            topology.hosts[index].connection = .ssh(ssh.connection)
+        }
+        self.topology = topology
+        roots = Dictionary(uniqueKeysWithValues: topology.hosts.map { ($0.name, $0.connection.root) })
         for host in topology.hosts {
             try FileManager.default.createDirectory(atPath: host.connection.root, withIntermediateDirectories: true)
         }
@@ -60,7 +70,14 @@ final class ReconcileSandbox: Sendable {
         return await reconciler.apply(try desired(topology), hosts: topology.hosts)
     }
 
-    func root(_ host: String) -> String { "\(folder.path)/\(host)" }
+    func root(_ host: String) -> String { roots[host] ?? "\(folder.path)/\(host)" }
+
+    /// Puts `host`'s root on a tmpfs of `megabytes` (a disk that can fill).
+    func mountTmpfs(_ host: String, megabytes: Int) throws {
+        let result = try Command.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", root(host)])
+        guard result.succeeded else { throw SandboxTree.Failure(description: "mount: \(result.output)") }
+        mounts.withLock { $0.append(root(host)) }
+    }
 
     func path(_ host: String, _ hostPath: String) -> String { HostLayout(root: root(host)).resolve(hostPath) }
 
@@ -111,9 +128,19 @@ final class ReconcileSandbox: Sendable {
     }
 
     func stopAll() {
-        for pid in pids().values { kill(pid, SIGKILL) }
+        for pid in pids().values {
+            // nginx workers outlive a SIGKILLed master: take them first.
+            _ = try? Command.run("/usr/bin/pkill", ["-KILL", "-P", String(pid)])
+            kill(pid, SIGKILL)
+        }
         // Onionbalance's wrapper and anything else started under the root.
-        _ = try? Command.run("/usr/bin/pkill", ["-KILL", "-f", folder.path])
+        for root in Set(roots.values) {
+            _ = try? Command.run("/usr/bin/pkill", ["-KILL", "-f", root])
+        }
+        usleep(100_000)
+        for mount in mounts.withLock({ $0 }) {
+            _ = try? Command.run("/bin/umount", ["-l", mount])
+        }
         folder.remove()
     }
 }
