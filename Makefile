@@ -11,12 +11,13 @@ BIN := .build/debug/onionops
 DEBIAN_PACKAGES := libgit2-dev libyaml-dev pkg-config tor nginx onionbalance \
 	openssh-client openssh-server age git curl
 
-.PHONY: all deps build demo test lint format clean help bench
+.PHONY: all deps build demo demo-stop test lint format clean help bench
 
 all: build
 
 help:
-	@echo "make demo    install deps, build, validate and summarise manifests/"
+	@echo "make demo    install deps, build, reconcile manifests/ onto two sandbox hosts"
+	@echo "make demo-stop  stop the demo's daemons"
 	@echo "make test    install deps, build, lint and run every test"
 	@echo "make deps    install missing Debian packages (as root)"
 	@echo "make build   debug build of the onionops binary"
@@ -48,36 +49,13 @@ DEMO_IDENTITY := demo/age-identity.txt
 # manifests/ puts its two sandbox hosts here.
 DEMO_ROOT := /tmp/onionops-demo
 
+# Reconciles manifests/ onto two sandbox hosts with real tor (offline), nginx
+# and Onionbalance: plan, apply, status, and a second run that changes nothing.
 demo: build
-	@echo
-	@echo "==> onionops validate manifests"
-	@$(BIN) validate manifests
-	@echo
-	@echo "==> onionops show manifests"
-	@$(BIN) show manifests
-	@echo
-	@echo "==> onionops keys check manifests --identity $(DEMO_IDENTITY)"
-	@$(BIN) keys check manifests --identity $(DEMO_IDENTITY)
-	@echo
-	@rm -rf $(DEMO_ROOT)
-	@for host in edge-1 edge-2; do \
-		echo "==> onionops render manifests --host $$host --out $(DEMO_ROOT)/$$host --with-keys"; \
-		$(BIN) render manifests --host $$host --out $(DEMO_ROOT)/$$host --with-keys --identity $(DEMO_IDENTITY) || exit 1; \
-	done
-	@echo
-	@echo "==> the daemons check what was rendered into each sandbox host"
-	@for f in $$(find $(DEMO_ROOT) -name '*.torrc' | sort); do \
-		case "$$f" in */balancers/*) user=onionbalance;; *) user=debian-tor;; esac; \
-		printf 'tor --verify-config  %s (as %s): ' "$$f" "$$user"; \
-		runuser -u $$user -- /usr/sbin/tor --verify-config -f "$$f" --hush >/dev/null 2>&1 && echo ok || echo FAILED; \
-	done
-	@for f in $$(find $(DEMO_ROOT) -name 'nginx.conf' | sort); do \
-		root=$${f%%/etc/onionops/*}; \
-		printf 'nginx -t             %s: ' "$$f"; /usr/sbin/nginx -t -q -c "$$f" -p "$$root" -e "$$root/nginx-test.log" && echo ok || echo FAILED; \
-	done
-	@echo
-	@echo "Each host's files are under $(DEMO_ROOT)/<host> (the roots manifests/ names)."
-	@echo "Applying them (starting tor, nginx, Onionbalance) comes with the hosts and apply stages."
+	@BIN=$(BIN) IDENTITY=$(DEMO_IDENTITY) DEMO_ROOT=$(DEMO_ROOT) demo/demo.sh
+
+demo-stop:
+	@demo/stop.sh $(DEMO_ROOT) && echo "demo daemons under $(DEMO_ROOT) stopped"
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift

@@ -68,7 +68,7 @@ struct ReconcileCommand: AsyncParsableCommand {
         Console.err("reconciling \(deployment.hosts.count) hosts to \(deployment.revision)")
         let reports = await reconciler.apply(deployment.desired, hosts: deployment.hosts)
         let report = PlanReport(reports, revision: deployment.revision, dryRun: false)
-        Console.out(text ? report.text(summaryOnly: true) : JSONOutput.render(report))
+        Console.out(text ? report.resultText() : JSONOutput.render(report))
         throw ExitCode(ReconcileExit.code(reports))
     }
 }

@@ -157,7 +157,8 @@ struct FaultInjectionTests {
 }
 
 /// Faults of the host itself: its disk fills, its SSH connection drops.
-@Suite("host faults and rollback", .enabled(if: Command.isRoot, "daemons run as their users; mounts a tmpfs"), .serialized)
+@Suite(
+    "host faults and rollback", .enabled(if: Command.isRoot, "daemons run as their users; mounts a tmpfs"), .serialized)
 struct HostFaultTests {
     @Test("a full disk: the write fails, nothing is half-written, the host stays on its generation")
     func fullDisk() async throws {

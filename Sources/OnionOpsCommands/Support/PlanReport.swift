@@ -70,7 +70,8 @@ struct PlanReport: Encodable {
     static func change(_ change: FileChange, old: [UInt8]?) -> Change {
         let new = change.file.map { FileDrift.sha256Hex($0.content) }
         var diff: String?
-        if !change.isSecret, change.kind != .metadata {
+        let binary = (change.file?.content.contains(0) ?? false) || (old?.contains(0) ?? false)
+        if !change.isSecret, !binary, change.kind != .metadata {
             diff = UnifiedDiff.render(
                 old: old.map { String(decoding: $0, as: UTF8.self) } ?? "",
                 new: change.file?.text ?? "",
@@ -90,6 +91,26 @@ struct PlanReport: Encodable {
         )
     }
 
+    /// After an apply: one line per host (the steps were shown as they
+    /// ran), with its failure and notes.
+    func resultText() -> String {
+        var lines: [String] = []
+        for host in hosts {
+            var line = "\(host.host): \(host.status)"
+            if let generation = host.generation { line += ", generation \(generation)" }
+            if host.status != "in-sync", !host.summary.isEmpty {
+                let counts = ["create", "update", "delete", "reload", "start", "stop"].compactMap { key in
+                    (host.summary[key] ?? 0) > 0 ? "\(host.summary[key] ?? 0) \(key)" : nil
+                }
+                if !counts.isEmpty { line += " (\(counts.joined(separator: ", ")))" }
+            }
+            lines.append(line)
+            if let failure = host.failure { lines.append("  ! \(failure)") }
+            for note in host.notes { lines.append("  note: \(note)") }
+        }
+        return lines.joined(separator: "\n")
+    }
+
     /// The plan as people read it: per host a summary line, each change,
     /// the daemons touched, then the diffs (unless `summaryOnly`).
     func text(summaryOnly: Bool) -> String {
@@ -98,8 +119,8 @@ struct PlanReport: Encodable {
             let counts = ["create", "update", "delete", "reload", "start", "stop"].map {
                 "\(host.summary[$0] ?? 0) \($0)"
             }
-            lines.append(
-                "\(host.host): \(host.status)" + (host.summary.isEmpty || host.status == "in-sync" ? "" : " (\(counts.joined(separator: ", ")))"))
+            let shown = host.summary.isEmpty || host.status == "in-sync" ? "" : " (\(counts.joined(separator: ", ")))"
+            lines.append("\(host.host): \(host.status)" + shown)
             if let failure = host.failure { lines.append("  ! \(failure)") }
             for change in host.changes {
                 let mark =
@@ -110,6 +131,9 @@ struct PlanReport: Encodable {
                     }
                 var line = "  \(mark) \(change.kind) \(change.path)"
                 if let mode = change.mode, let owner = change.owner { line += " (\(mode) \(owner))" }
+                if change.diff == nil && !change.secret && change.kind != "metadata" && change.kind != "delete" {
+                    line += " [binary: sha256 \(change.newSHA256?.prefix(12) ?? "none")]"
+                }
                 if change.secret {
                     line +=
                         " [key material: sha256 \(change.oldSHA256?.prefix(12) ?? "none") -> \(change.newSHA256?.prefix(12) ?? "none")]"

@@ -10,8 +10,8 @@ public struct HostPlan: Sendable, Hashable {
     public var changes: [FileChange]
     /// Folders in the inventory that are no longer wanted, deepest first.
     public var removedDirectories: [String]
-    /// Key files of removed sites, kept: keys are never pruned without
-    /// an explicit flag.
+    /// Key files of removed sites, and the other files of their folders,
+    /// kept: keys are never pruned without an explicit flag.
     public var keptKeys: [String]
     public var daemons: [DaemonInstance: DaemonAction]
 

@@ -54,12 +54,15 @@ public struct Planner: Sendable {
         // What the inventory lists and the desired state no longer does.
         let wantedFiles = Set(desired.files.map(\.path))
         let wantedDirectories = Set(desired.directories.map(\.path))
-        var keptFolders: Set<String> = []
-        for old in snapshot.current?.state.files ?? [] where !wantedFiles.contains(old.path) {
-            guard let status = snapshot.files[old.path] else { continue }
-            if old.isSecret && !pruneKeys {
+        let leaving = (snapshot.current?.state.files ?? []).filter {
+            !wantedFiles.contains($0.path) && snapshot.files[$0.path] != nil
+        }
+        // A kept key keeps its folder whole (public key, hostname).
+        let keptFolders = pruneKeys ? [] : Set(leaving.filter(\.isSecret).map { Self.parent(of: $0.path) })
+        for old in leaving {
+            let status = snapshot.files[old.path]
+            if keptFolders.contains(Self.parent(of: old.path)) {
                 plan.keptKeys.append(old.path)
-                keptFolders.insert(Self.parent(of: old.path))
                 continue
             }
             plan.changes.append(
@@ -67,7 +70,7 @@ public struct Planner: Sendable {
                     kind: .delete,
                     path: old.path,
                     file: nil,
-                    oldSHA256: status.sha256,
+                    oldSHA256: status?.sha256,
                     isSecret: old.isSecret,
                     instance: old.instance
                 )
