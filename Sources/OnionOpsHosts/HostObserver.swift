@@ -102,7 +102,7 @@ public struct HostObserver: Sendable {
                     }
                 )
                 var status: OnionbalanceStatus?
-                if case .running = state { status = statusSocket(balancer: balancer) }
+                if case .running = state { status = await statusSocket(balancer: balancer) }
                 observed.publishers.append(
                     ObservedHost.Publisher(
                         balancer: balancer,
@@ -126,7 +126,7 @@ public struct HostObserver: Sendable {
                         project: project,
                         instance: index,
                         pid: pid,
-                        version: pid == nil ? nil : controlVersion(project: project, instance: index),
+                        version: pid == nil ? nil : await controlVersion(project: project, instance: index),
                         serviceDirectories: services,
                         hostnames: hostnames
                     )
@@ -143,25 +143,32 @@ public struct HostObserver: Sendable {
         return try await transport.isAlive(pid) ? pid : nil
     }
 
-    /// tor's version over its control socket, for hosts whose socket this
-    /// machine can reach (local and sandbox hosts).
-    private func controlVersion(project: String, instance: Int) -> String? {
-        guard case .local(let root) = host.connection else { return nil }
-        let layout = HostLayout(root: root)
-        let socket = layout.resolve(HostLayout.torControlSocket(project: project, instance: instance))
-        let cookie = layout.resolve(
-            HostLayout.torDataDirectory(project: project, instance: instance) + "/control_auth_cookie")
-        guard let control = try? TorControlConnection(socketPath: socket),
-            (try? control.authenticate(cookieFile: cookie)) != nil,
-            let reply = try? control.send("GETINFO version")
+    /// tor's version over its control socket: directly on a local host,
+    /// through an SSH forward of the socket on a remote one; the cookie is
+    /// read through the transport.
+    private func controlVersion(project: String, instance: Int) async -> String? {
+        let cookiePath = HostLayout.torDataDirectory(project: project, instance: instance) + "/control_auth_cookie"
+        guard let cookie = try? await transport.read([cookiePath])[cookiePath],
+            let socket = try? await transport.forwardSocket(
+                HostLayout.torControlSocket(project: project, instance: instance))
         else { return nil }
-        return reply.values["version"]?.first
+        var version: String?
+        if let control = try? TorControlConnection(socketPath: socket),
+            (try? control.authenticate(cookie: cookie)) != nil,
+            let reply = try? control.send("GETINFO version")
+        {
+            version = reply.values["version"]?.first
+        }
+        await transport.releaseSocket(socket)
+        return version
     }
 
-    /// The publisher's status socket, for local hosts like `controlVersion`.
-    private func statusSocket(balancer: String) -> OnionbalanceStatus? {
-        guard case .local(let root) = host.connection else { return nil }
-        let socket = HostLayout(root: root).resolve(HostLayout.publisherStatusSocket(balancer: balancer))
-        return try? OnionbalanceStatus.query(socketPath: socket)
+    /// The publisher's status socket, reached like tor's control socket.
+    private func statusSocket(balancer: String) async -> OnionbalanceStatus? {
+        guard let socket = try? await transport.forwardSocket(HostLayout.publisherStatusSocket(balancer: balancer))
+        else { return nil }
+        let status = try? OnionbalanceStatus.query(socketPath: socket)
+        await transport.releaseSocket(socket)
+        return status
     }
 }

@@ -211,3 +211,35 @@ struct HostFaultTests {
         #expect(sandbox.pids()[pidFile] == before.1[pidFile])
     }
 }
+
+/// Observation over SSH: tor's control socket and the hostnames of a host
+/// reached through sshd on loopback.
+@Suite("observing an SSH host", .enabled(if: Command.isRoot, "daemons run as their users"))
+struct SSHObservationTests {
+    @Test("pids, tor's version over a forwarded control socket, onions and drift")
+    func observe() async throws {
+        let sshd = try SSHTestHost(address: "127.0.0.3")
+        defer { sshd.stop() }
+        let sandbox = try await ReconcileSandbox(ssh: sshd)
+        defer { sandbox.stopAll() }
+        let reports = try await sandbox.apply()
+        #expect(reports.first?.status == .applied, "\(reports.first?.failure ?? "")")
+        let host = try #require(sandbox.topology.host(named: "edge-1"))
+        let desired = try #require(try sandbox.desired(sandbox.topology).host(named: "edge-1"))
+        let observer = HostObserver(transport: HostConnector.transport(for: host), host: host)
+        let observed = await observer.observe(desired)
+        #expect(observed.unreachable == nil)
+        let news = try #require(observed.tor.first { $0.project == "news" })
+        #expect(news.pid != nil)
+        #expect(news.version?.hasPrefix("0.4") == true, "tor's version over the forwarded control socket")
+        #expect(
+            Set(news.hostnames.values) == [
+                ReconcileTests.news, "4vk2czq6ok5fmbyfulsdh7jfi7nwu2pzq47v646bwq2nwpsj7m7mnmyd.onion",
+            ])
+        #expect(observed.drift.isEmpty, "\(observed.drift)")
+        try "# edited\n".write(
+            toFile: sandbox.path("edge-1", HostLayout.nginxConfig(project: "shop")), atomically: false, encoding: .utf8)
+        let drifted = await observer.observe(desired)
+        #expect(drifted.drift.map(\.path) == [HostLayout.nginxConfig(project: "shop")])
+    }
+}
