@@ -88,6 +88,42 @@ struct TransportContractTests {
         #expect(try await host.stat(["/etc/onionops/d"]).isEmpty)
     }
 
+    @Test("a folder a daemon wrote into stays; an empty one goes; missing parents are 0755", arguments: Kind.allCases)
+    func removeIfEmpty(kind: Kind) async throws {
+        let (host, folder) = try Self.makeHost(kind)
+        defer { folder.remove() }
+        try await host.apply([
+            .write(ManagedFile(path: "/var/log/onionops/p/notes.log", text: "a daemon wrote this")),
+            .makeDirectory(ManagedDirectory(path: "/var/lib/onionops/empty")),
+        ])
+        let parent = try await host.stat(["/var/log"])["/var/log"]
+        #expect(parent?.mode == 0o755, "a parent the batch had to create")
+        try await host.apply([
+            .removeIfEmpty(path: "/var/log/onionops/p"), .removeIfEmpty(path: "/var/lib/onionops/empty"),
+            .removeIfEmpty(path: "/var/lib/onionops/never-was"),
+        ])
+        let left = try await host.stat(["/var/log/onionops/p/notes.log", "/var/lib/onionops/empty"])
+        #expect(Set(left.keys) == ["/var/log/onionops/p/notes.log"])
+    }
+
+    @Test("temp files of a killed writer are swept; everything else stays", arguments: Kind.allCases)
+    func sweep(kind: Kind) async throws {
+        let (host, folder) = try Self.makeHost(kind)
+        defer { folder.remove() }
+        try await host.apply([
+            .write(ManagedFile(path: "/etc/onionops/a.conf", text: "kept")),
+            .write(ManagedFile(path: "/etc/onionops/.a.conf.onionops-123", text: "torn")),
+            .write(ManagedFile(path: "/etc/onionops/b.conf.onionops-staged", text: "staged")),
+            .write(ManagedFile(path: "/var/lib/onionops/.x.onionops-9-1", text: "torn")),
+        ])
+        try await host.sweepTemporaryFiles(root: Self.root(of: host))
+        let left = try await host.stat([
+            "/etc/onionops/a.conf", "/etc/onionops/.a.conf.onionops-123", "/etc/onionops/b.conf.onionops-staged",
+            "/var/lib/onionops/.x.onionops-9-1",
+        ])
+        #expect(Array(left.keys) == ["/etc/onionops/a.conf"])
+    }
+
     @Test("paths that climb out of the root are refused", arguments: Kind.allCases)
     func traversal(kind: Kind) async throws {
         let (host, folder) = try Self.makeHost(kind)
