@@ -10,10 +10,14 @@ public struct OnionOpsCommand: AsyncParsableCommand {
             Onionspray-style projects (hardmap and softmap) and Onionbalance publishers, validates \
             them, and renders and applies tor, nginx and Onionbalance configuration on every host.
 
-            Exit codes: 0 success, 1 error or invalid manifests.
+            Exit codes: 0 success or in sync, 1 error or invalid manifests, 2 changes pending \
+            (reconcile --dry-run), 3 a host failed and was rolled back.
             """,
         version: OnionOpsVersion.current,
-        subcommands: [ValidateCommand.self, ShowCommand.self, RenderCommand.self, KeysCommand.self]
+        subcommands: [
+            ValidateCommand.self, ShowCommand.self, GraphCommand.self, RenderCommand.self, KeysCommand.self,
+            ReconcileCommand.self, StatusCommand.self, RollbackCommand.self,
+        ]
     )
 
     public init() {}
