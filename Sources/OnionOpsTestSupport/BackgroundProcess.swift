@@ -1,33 +1,46 @@
 public import Foundation
+import OnionOpsHosts
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// A daemon started for a test (nginx in the foreground, say): waited on
-/// with a deadline, and always stopped, with SIGKILL if SIGTERM is not
-/// enough.
+/// A daemon started for a test (nginx in the foreground, sshd, a writer to
+/// SIGKILL): waited on with a deadline, and always stopped, with SIGKILL if
+/// SIGTERM is not enough.
+///
+/// Built on posix_spawn and waitpid of its own pid, not Foundation's
+/// Process: with an sshd and several other children alive, Process's
+/// SIGCHLD handling blocked in wait4 on a living child and every
+/// `waitUntilExit` in the test process hung behind it.
 public final class BackgroundProcess: Sendable {
-    private let process: Process
+    public let pid: Int32
     public let logPath: String
+    /// The exit status once reaped (128 + signal for a signal).
+    private let status = Mutex<Int32?>(nil)
 
     public init(_ executable: String, _ arguments: [String], log logPath: String) throws {
         self.logPath = logPath
         FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        try log.close()
-        self.process = process
+        pid = try Spawn.start(executable, arguments, stdoutPath: logPath, stderrPath: logPath)
     }
 
-    public var isRunning: Bool { process.isRunning }
-
-    public var pid: Int32 { process.processIdentifier }
+    /// Reaps the child if it has exited, without blocking.
+    public var isRunning: Bool {
+        status.withLock { status in
+            guard status == nil else { return false }
+            var raw: Int32 = 0
+            let reaped = waitpid(pid, &raw, WNOHANG)
+            if reaped == pid {
+                let signal = raw & 0x7F
+                status = signal == 0 ? (raw >> 8) & 0xFF : 128 + signal
+                return false
+            }
+            // Reaped elsewhere (ECHILD): gone all the same.
+            return !(reaped < 0 && errno == ECHILD)
+        }
+    }
 
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
@@ -38,25 +51,25 @@ public final class BackgroundProcess: Sendable {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if condition() { return true }
-            if !process.isRunning { return false }
-            Thread.sleep(forTimeInterval: 0.02)
+            if !isRunning { return false }
+            usleep(20_000)
         }
         return condition()
     }
 
     /// SIGKILL at once, and reap.
     public func kill() {
-        guard process.isRunning else { return }
-        Glibc.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        guard isRunning else { return }
+        Glibc.kill(pid, SIGKILL)
+        _ = wait(upTo: 5) { !isRunning }
     }
 
     public func stop(grace: Double = 3) {
-        guard process.isRunning else { return }
-        process.terminate()
-        if !wait(upTo: grace, until: { !process.isRunning }) {
-            Glibc.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        guard isRunning else { return }
+        Glibc.kill(pid, SIGTERM)
+        if !wait(upTo: grace, until: { !isRunning }) {
+            Glibc.kill(pid, SIGKILL)
+            _ = wait(upTo: 5) { !isRunning }
         }
     }
 
