@@ -25,6 +25,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.10.0"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         // The system libyaml (libyaml-dev). The guard pass walks its event
@@ -33,6 +39,14 @@ let package = Package(
             name: "CLibYAML",
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
+        ),
+
+        // The system libgit2 (libgit2-dev): the git source reads commits and
+        // trees without a work tree.
+        .systemLibrary(
+            name: "CLibGit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
         ),
 
         // Pure core: model, diagnostics, validation. No file, process or
@@ -106,6 +120,32 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Edge: manifests and sealed keys from a git branch (libgit2), and
+        // SSH signature checks of commits.
+        .target(
+            name: "OnionOpsGit",
+            dependencies: ["CLibGit2", "OnionOpsCore", "OnionOpsManifest"],
+            swiftSettings: strictSettings
+        ),
+
+        // `onionops watch`: follows a branch, reconciles, serves the webhook
+        // and metrics.
+        .target(
+            name: "OnionOpsDaemon",
+            dependencies: [
+                "OnionOpsCore", "OnionOpsReconcile", "OnionOpsGit", "OnionOpsManifest", "OnionOpsRender",
+                "OnionOpsSecrets",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // A test-only tool: loops atomic writes so a test can SIGKILL it.
         .executableTarget(
             name: "onionops-fixture",
@@ -124,6 +164,8 @@ let package = Package(
                 "OnionOpsSecrets",
                 "OnionOpsHosts",
                 "OnionOpsReconcile",
+                "OnionOpsGit",
+                "OnionOpsDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -192,6 +234,11 @@ let package = Package(
                 "OnionOpsReconcile", "OnionOpsHosts", "OnionOpsCore", "OnionOpsManifest", "OnionOpsRender",
                 "OnionOpsSecrets", "OnionOpsTestSupport",
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "OnionOpsGitTests",
+            dependencies: ["OnionOpsGit", "OnionOpsCore", "OnionOpsManifest", "OnionOpsTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

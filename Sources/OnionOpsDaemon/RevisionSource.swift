@@ -1,0 +1,32 @@
+/// Where revisions come from: a git branch, or a folder.
+public protocol RevisionSource: Sendable {
+    /// Shown in logs.
+    var description: String { get }
+    /// The newest revision (fetching first, for git).
+    func latest() async throws(RevisionError) -> Revision
+}
+
+/// Why no revision could be had, or why one was refused.
+public struct RevisionError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        /// The repository or folder could not be read.
+        case unavailable
+        /// `--require-signed`: no signature.
+        case unsigned
+        /// `--require-signed`: a signature by no allowed signer.
+        case untrusted
+    }
+
+    public var code: Code
+    public var message: String
+    /// The commit refused, when there is one.
+    public var revision: String?
+
+    public init(code: Code, message: String, revision: String? = nil) {
+        self.code = code
+        self.message = message
+        self.revision = revision
+    }
+
+    public var description: String { message }
+}
