@@ -16,7 +16,8 @@ public struct OnionOpsCommand: AsyncParsableCommand {
         version: OnionOpsVersion.current,
         subcommands: [
             ValidateCommand.self, ShowCommand.self, GraphCommand.self, RenderCommand.self, KeysCommand.self,
-            ReconcileCommand.self, StatusCommand.self, RollbackCommand.self,
+            ReconcileCommand.self, StatusCommand.self, DriftCommand.self, HistoryCommand.self, WatchCommand.self,
+            TriggerCommand.self, RollbackCommand.self,
         ]
     )
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OnionOpsCore
+import OnionOpsDaemon
 import OnionOpsReconcile
 
 /// `onionops reconcile [PATH] [--dry-run]`.
@@ -24,11 +25,13 @@ struct ReconcileCommand: AsyncParsableCommand {
               onionops reconcile manifests --dry-run          the plan, with a diff of every file
               onionops reconcile manifests --dry-run --summary --output json
               onionops reconcile manifests --hosts edge-1,edge-2 --parallel 4
+              onionops reconcile --repo ssh://git@git.example/ops.git --branch main --path manifests
             """
     )
 
     @OptionGroup var options: ManifestOptions
     @OptionGroup var identity: IdentityOptions
+    @OptionGroup var source: SourceOptions
 
     @Flag(name: .long, help: "Observe and plan only; change nothing (exit 2 when there are changes).")
     var dryRun = false
@@ -52,8 +55,10 @@ struct ReconcileCommand: AsyncParsableCommand {
 
     func run() async throws {
         let selection = hosts?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } ?? []
+        let fetched = try await RevisionFetch.latest(source.source(folder: options.path))
         let deployment = try await Deployment.load(
-            options.path, identity: identity, hosts: selection, revision: revision, output: options.output)
+            fetched.folder, identity: identity, hosts: selection, revision: revision ?? fetched.idOrNil,
+            output: options.output)
         let text = options.output == .text
         let reconciler = Reconciler(
             options: ReconcileOptions(parallel: parallel, pruneKeys: pruneKeys, commit: deployment.revision),

@@ -1,3 +1,4 @@
+import Foundation
 public import OnionOpsCore
 
 /// Numbered generations on a host, through its transport: record one
@@ -26,7 +27,9 @@ public struct GenerationStore: Sendable {
     @discardableResult
     public func record(_ state: HostDesiredState, commit: String) async throws(HostError) -> Generation {
         let (numbers, _) = try await index()
-        let generation = Generation(number: (numbers.max() ?? 0) + 1, commit: commit, state: state)
+        let generation = Generation(
+            number: (numbers.max() ?? 0) + 1, commit: commit, state: state,
+            recordedAt: Int(Date().timeIntervalSince1970))
         let dropped = numbers.filter { !generation.kept(after: numbers, keep: keep).contains($0) }
         let manifests = try await transport.read(dropped.map(Generation.manifestPath))
         var pruned: [Int: [String]] = [:]

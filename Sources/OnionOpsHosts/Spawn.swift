@@ -80,12 +80,27 @@ public enum Spawn {
         defer {
             for word in argv { free(word) }
         }
+        closeOnExec()
         var pid = pid_t()
         let spawned = posix_spawn(&pid, program, &actions, &attributes, argv, environ)
         guard spawned == 0 else {
             throw Failure(description: "cannot start \(executable): \(String(cString: strerror(spawned)))")
         }
         return pid
+    }
+
+    /// Marks every open descriptor above stderr close-on-exec, so a child
+    /// inherits none: a daemon started from `onionops watch` (nginx, tor)
+    /// would otherwise keep the daemon's listening socket, and its port,
+    /// for as long as it lives (seen: nginx workers holding the watch port).
+    /// posix_spawn_file_actions_addclosefrom_np is not imported into Swift.
+    static func closeOnExec() {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
+        for entry in entries {
+            guard let fd = Int32(entry), fd > 2 else { continue }
+            let flags = fcntl(fd, F_GETFD)
+            if flags >= 0 && flags & FD_CLOEXEC == 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
+        }
     }
 
     /// Waits for `pid` to end; its exit status, or 128 + its signal.

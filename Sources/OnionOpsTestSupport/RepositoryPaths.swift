@@ -14,9 +14,12 @@ public enum RepositoryPaths {
     public static var demoIdentity: URL { root.appendingPathComponent("demo/age-identity.txt") }
 
     /// Every topology folder under Examples/.
+    /// The topology folders of Examples/ (those holding manifests; the
+    /// systemd units and git hooks sit beside them).
     public static func exampleFolders() throws -> [URL] {
         try FileManager.default.contentsOfDirectory(at: examples, includingPropertiesForKeys: [.isDirectoryKey])
             .filter { (try? $0.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true }
+            .filter { !["systemd", "git-hooks"].contains($0.lastPathComponent) }
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
     }
 }

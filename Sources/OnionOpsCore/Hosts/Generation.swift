@@ -10,11 +10,14 @@ public struct Generation: Sendable, Hashable {
     public var number: Int
     public var commit: String
     public var state: HostDesiredState
+    /// When it was recorded (Unix time), for `onionops history`.
+    public var recordedAt: Int?
 
-    public init(number: Int, commit: String, state: HostDesiredState) {
+    public init(number: Int, commit: String, state: HostDesiredState, recordedAt: Int? = nil) {
         self.number = number
         self.commit = commit
         self.state = state
+        self.recordedAt = recordedAt
     }
 
     public static let directory = HostLayout.stateDirectory + "/generations"
@@ -34,6 +37,7 @@ public struct Generation: Sendable, Hashable {
     /// The MANIFEST text: a commit line, then one line per entry.
     public var manifest: String {
         var lines = ["commit \(commit)", "host \(state.host)", "root \(state.root)"]
+        if let recordedAt { lines.append("recorded \(recordedAt)") }
         for instance in state.instances {
             lines.append("instance \(instance.record)")
         }
@@ -131,12 +135,14 @@ public struct Generation: Sendable, Hashable {
         var directories: [ManagedDirectory] = []
         var files: [ManagedFile] = []
         var instances: [DaemonInstance] = []
+        var recordedAt: Int?
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: " ", maxSplits: 5).map(String.init)
             switch fields.first {
             case "commit": commit = fields.dropFirst().joined(separator: " ")
             case "host": host = fields.dropFirst().joined(separator: " ")
             case "root": root = fields.dropFirst().joined(separator: " ")
+            case "recorded": recordedAt = fields.count == 2 ? Int(fields[1]) : nil
             case "instance":
                 guard let instance = DaemonInstance(record: line.dropFirst("instance ".count)) else { return nil }
                 instances.append(instance)
@@ -164,6 +170,6 @@ public struct Generation: Sendable, Hashable {
         }
         let state = HostDesiredState(
             host: host, root: root, instances: instances, directories: directories, files: files)
-        return Generation(number: number, commit: commit, state: state)
+        return Generation(number: number, commit: commit, state: state, recordedAt: recordedAt)
     }
 }

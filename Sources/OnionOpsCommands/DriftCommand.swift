@@ -1,0 +1,76 @@
+import ArgumentParser
+import OnionOpsCore
+import OnionOpsDaemon
+import OnionOpsReconcile
+
+/// `onionops drift [PATH]`.
+struct DriftCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drift",
+        abstract: "Check every host against the manifests and report drift, for cron and systemd timers.",
+        discussion: """
+            Observes only: renders what each host should have and compares it with what it has: \
+            files (content, mode, owner), folders, and whether each daemon runs. Nothing changes; \
+            `onionops reconcile` (or `watch --self-heal`) corrects it.
+
+            Exit codes: 0 no drift; 1 error (invalid manifests, unreachable host); 2 drift found.
+            """
+    )
+
+    @OptionGroup var options: ManifestOptions
+    @OptionGroup var identity: IdentityOptions
+    @OptionGroup var source: SourceOptions
+
+    @Option(name: .long, help: "Only these hosts (comma-separated names).")
+    var hosts: String?
+
+    init() {}
+
+    struct Finding: Encodable {
+        var host: String
+        var status: String
+        var files: [String]
+        var daemons: [String]
+        var error: String?
+    }
+
+    func run() async throws {
+        let revision = try await RevisionFetch.latest(source.source(folder: options.path))
+        let selection = hosts?.split(separator: ",").map(String.init) ?? []
+        let deployment = try await Deployment.load(
+            revision.folder, identity: identity, hosts: selection, revision: revision.idOrNil,
+            output: options.output)
+        let reconciler = Reconciler(options: ReconcileOptions(commit: deployment.revision, owner: "onionops-drift"))
+        let reports = await reconciler.plan(deployment.desired, hosts: deployment.hosts)
+        let findings = reports.map { report in
+            Finding(
+                host: report.host,
+                status: report.status == .changesPending
+                    ? "drift" : report.status == .inSync ? "in-sync" : report.status.rawValue,
+                files: (report.plan?.directories.map { "folder \($0.path)" } ?? [])
+                    + (report.plan?.changes.map { "\($0.kind.rawValue) \($0.path)" } ?? []),
+                daemons: (report.plan?.daemons.map { "\($0.value.rawValue) \($0.key)" } ?? []).sorted(),
+                error: report.failure
+            )
+        }
+        switch options.output {
+        case .json:
+            struct Output: Encodable {
+                var formatVersion = JSONOutput.formatVersion
+                var revision: String
+                var hosts: [Finding]
+            }
+            Console.out(JSONOutput.render(Output(revision: deployment.revision, hosts: findings)))
+        case .text:
+            var lines: [String] = []
+            for finding in findings {
+                lines.append("\(finding.host): \(finding.status)")
+                if let error = finding.error { lines.append("  ! \(error)") }
+                for file in finding.files { lines.append("  \(file)") }
+                for daemon in finding.daemons { lines.append("  \(daemon) (not as it should be)") }
+            }
+            Console.out(lines.joined(separator: "\n"))
+        }
+        throw ExitCode(ReconcileExit.dryRunCode(reports))
+    }
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import OnionOpsDaemon
+
+/// `onionops watch`: the daemon.
+struct WatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Follow a branch (or folder) and keep every host on its newest revision.",
+        discussion: """
+            Reconciles at start, then every --interval, at once on `onionops trigger` (POST \
+            /trigger, for a git post-receive hook) or on a webhook (POST /webhook with \
+            X-Hub-Signature-256, HMAC-SHA256 of the body with the secret in --webhook-secret-file, \
+            as GitHub, Gitea and GitLab send; a bad signature gets 401 and triggers nothing). \
+            One reconcile runs at a time; triggers during it coalesce into one more. A revision \
+            that fails validation, or a signature check with --require-signed, is refused and \
+            logged, and the hosts stay on the last good revision; one that fails a gate is rolled \
+            back on that host and retried after a backoff, or as soon as a newer revision comes. \
+            Every --drift-interval the hosts are checked against the last good revision; drift is \
+            logged and in the metrics, and corrected with --self-heal.
+
+            GET /metrics serves Prometheus metrics (reconciles per host and result, durations, \
+            drift per host, the applied revision, last success time, refused revisions); GET \
+            /healthz says how the last reconcile went. SIGTERM or SIGINT stops it after the \
+            reconcile in hand. Examples/systemd has a unit for it.
+
+            Example:
+              onionops watch --repo /srv/git/onion.git --branch main --path manifests \\
+                --webhook-secret-file /etc/onionops/webhook-secret --self-heal
+            """
+    )
+
+    @OptionGroup var options: ManifestOptions
+    @OptionGroup var identity: IdentityOptions
+    @OptionGroup var source: SourceOptions
+
+    @Option(name: .long, help: "Seconds between polls of the branch.")
+    var interval = 60.0
+
+    @Option(name: .long, help: "Seconds between drift checks.")
+    var driftInterval = 900.0
+
+    @Flag(name: .long, help: "Correct drift, not only report it.")
+    var selfHeal = false
+
+    @Option(name: .long, help: "Address for /trigger, /webhook, /metrics and /healthz (host:port).")
+    var listen = "127.0.0.1:9477"
+
+    @Option(name: .long, help: "A file holding the webhook secret (without it, /webhook is off).")
+    var webhookSecretFile: String?
+
+    @Option(name: .long, help: "Only these hosts (comma-separated names).")
+    var hosts: String?
+
+    @Option(name: .long, help: "Hosts applied at once.")
+    var parallel = 10
+
+    init() {}
+
+    func run() async throws {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
+            throw ValidationError("--listen takes host:port, like 127.0.0.1:9477")
+        }
+        let address = String(listen[..<colon])
+        var secret: [UInt8]?
+        if let webhookSecretFile {
+            guard let data = FileManager.default.contents(atPath: webhookSecretFile) else {
+                throw ValidationError("cannot read --webhook-secret-file \(webhookSecretFile)")
+            }
+            secret = Array(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).utf8)
+            guard secret?.isEmpty == false else { throw ValidationError("\(webhookSecretFile) is empty") }
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+        let logger = Logger(label: "onionops.watch")
+        let metrics = WatchMetrics()
+        let revisions = source.source(folder: options.path)
+        let controller = WatchController(
+            source: revisions,
+            loader: RevisionLoader(identityFile: identity.location.path),
+            options: WatchOptions(
+                interval: .milliseconds(Int(interval * 1000)),
+                driftInterval: .milliseconds(Int(driftInterval * 1000)),
+                selfHeal: selfHeal,
+                hosts: hosts?.split(separator: ",").map(String.init) ?? [],
+                parallel: parallel
+            ),
+            metrics: metrics,
+            logger: logger
+        )
+        logger.info("watching \(revisions.description); listening on \(address):\(port)")
+        let app = Application(
+            router: WatchServer.router(
+                controller: controller, metrics: metrics, webhookSecret: secret, logger: logger),
+            configuration: ApplicationConfiguration(address: .hostname(address, port: port), serverName: "onionops"),
+            services: [WatchService(controller: controller)],
+            logger: logger
+        )
+        try await app.runService()
+    }
+}
