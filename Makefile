@@ -11,7 +11,7 @@ BIN := .build/debug/onionops
 DEBIAN_PACKAGES := libgit2-dev libyaml-dev pkg-config tor nginx onionbalance \
 	openssh-client openssh-server age git curl
 
-.PHONY: all deps build demo demo-stop test lint format clean help bench
+.PHONY: all deps build demo demo-stop test e2e lint format clean help bench
 
 all: build
 
@@ -66,6 +66,13 @@ format:
 test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# Every Examples/ topology reconciled onto sandbox hosts inside a private Tor
+# network on 127.0.0.1, and fetched by a real Tor client (see
+# ../shared/TEST-NETWORK.md). `make test` skips these; CI runs both.
+e2e: deps
+	$(SWIFT) build --build-tests
+	ONIONOPS_E2E=1 $(SWIFT) test --skip-build --filter OnionOpsE2ETests
 
 clean:
 	rm -rf .build

@@ -236,6 +236,15 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // `make e2e`: every Examples/ topology through a private Tor network.
+        .testTarget(
+            name: "OnionOpsE2ETests",
+            dependencies: [
+                "OnionOpsReconcile", "OnionOpsHosts", "OnionOpsCore", "OnionOpsManifest", "OnionOpsRender",
+                "OnionOpsSecrets", "OnionOpsTestSupport",
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "OnionOpsGitTests",
             dependencies: ["OnionOpsGit", "OnionOpsCore", "OnionOpsManifest", "OnionOpsTestSupport"],
