@@ -72,3 +72,38 @@ struct ReconcileTests {
         return changed
     }
 }
+
+/// Two reconcilers on the same hosts at once: the second is refused by the
+/// host locks, the first completes, nothing interleaves.
+@Suite("concurrent reconcilers", .enabled(if: Command.isRoot, "daemons run as their users"))
+struct ConcurrencyTests {
+    @Test("the second reconciler is refused while the first holds the hosts")
+    func twoAtOnce() async throws {
+        let sandbox = try await ReconcileSandbox()
+        defer { sandbox.stopAll() }
+        _ = try await sandbox.apply()
+        let changed = ReconcileTests.addingSubdomain(to: sandbox.topology)
+        let entered = AsyncStream.makeStream(of: Void.self)
+        // The first reconciler pauses inside its first step, holding both
+        // host locks, until the second has tried.
+        let release = AsyncStream.makeStream(of: Void.self)
+        let hooks = ApplyHooks { _, _ in
+            entered.continuation.yield()
+            for await _ in release.stream { break }
+        }
+        let log = StepLog()
+        async let first = sandbox.apply(changed, hooks: hooks, log: log, commit: "first")
+        for await _ in entered.stream { break }
+        let second = try await sandbox.apply(changed, log: log, commit: "second")
+        release.continuation.finish()
+        let firstReports = try await first
+        #expect(
+            second.allSatisfy { $0.status == .error && $0.failure?.contains("locked by onionops-reconcile") == true },
+            "\(second.map { $0.failure ?? "" })")
+        #expect(firstReports.map(\.status) == [.applied, .applied], "\(firstReports.map { $0.failure ?? "" })")
+        #expect(ReconcileExit.code(second) == 1)
+        #expect(sandbox.read("edge-1", Generation.appliedCommitPath) == "first\n")
+        // Every step in the log is the first reconciler's.
+        #expect(log.all.count == firstReports.flatMap(\.steps).count)
+    }
+}
