@@ -82,4 +82,5 @@ clean:
 # certificate, all measured in the same run. Writes Benchmarks/RESULTS.md.
 bench: deps
 	$(SWIFT) build -c release --product onionops-bench
+	$(SWIFT) build -c release --product onionops
 	ONIONOPS_BENCH_RESULTS=Benchmarks/RESULTS.md .build/release/onionops-bench

@@ -124,7 +124,7 @@ let package = Package(
         // SSH signature checks of commits.
         .target(
             name: "OnionOpsGit",
-            dependencies: ["CLibGit2", "OnionOpsCore", "OnionOpsManifest"],
+            dependencies: ["CLibGit2", "OnionOpsCore", "OnionOpsManifest", "OnionOpsHosts"],
             swiftSettings: strictSettings
         ),
 

@@ -29,6 +29,14 @@ struct BenchMain {
 
     static func main() async throws {
         let arguments = CommandLine.arguments
+        if arguments.count == 2, arguments[1] == "--push-latency" {
+            let binary = URL(fileURLWithPath: arguments[0]).deletingLastPathComponent().appendingPathComponent(
+                "onionops")
+            print(
+                Table(header: ["GitOps", "p50", "p95", "range"], rows: try PushLatencyBench.rows(binary: binary.path))
+                    .text)
+            return
+        }
         if arguments.count == 3, arguments[1] == "--scenario", let index = Int(arguments[2]) {
             try run(scenarios[index])
             return
@@ -58,6 +66,12 @@ struct BenchMain {
             header: ["keys and certificates", "in-process", "baseline, same run", "ratio"],
             rows: try await KeyBench.rows())
         print(keys.text)
+        print("")
+        let binary = URL(fileURLWithPath: arguments[0]).deletingLastPathComponent().appendingPathComponent("onionops")
+            .path
+        let latency = Table(
+            header: ["GitOps", "p50", "p95", "range"], rows: try PushLatencyBench.rows(binary: binary))
+        print(latency.text)
         if let path = ProcessInfo.processInfo.environment["ONIONOPS_BENCH_RESULTS"] {
             let commit = (try? Command.run("/usr/bin/git", ["rev-parse", "--short", "HEAD"]).output) ?? "?"
             let machine =
@@ -78,6 +92,13 @@ struct BenchMain {
                 ## Keys and certificates
 
                 \(keys.markdown)
+                ## Push to applied
+
+                `git push` to a bare repository whose post-receive hook runs `onionops trigger`;
+                `onionops watch --repo` reconciles the demo topology (two local sandbox hosts,
+                real tor offline and nginx) until both hosts record the pushed commit.
+
+                \(latency.markdown)
                 """
             try report.write(toFile: path, atomically: true, encoding: .utf8)
         }

@@ -31,6 +31,8 @@ struct WatchTests {
         #expect(harness.post("/webhook", body: "{\"ref\":\"refs/heads/main\"}", signature: "sha256=00") == 401)
         #expect(harness.post("/webhook", body: "{}") == 401, "no signature at all")
         #expect(harness.get("/metrics").contains("onionops_revisions_refused_total{reason=\"webhook-signature\"} 2"))
+        usleep(500_000)
+        #expect(!watch.log.contains("on webhook"), "a refused webhook triggers nothing")
         let body = "{\"ref\":\"refs/heads/main\"}"
         let good = WebhookSignature.sign(Array(body.utf8), secret: Array(harness.secret.utf8))
         #expect(harness.post("/webhook", body: body, signature: good) == 202)
@@ -42,6 +44,11 @@ struct WatchTests {
         #expect(metrics.contains("onionops_reconciles_total{host=\"edge-1\",result=\"applied\"} 1"), "\(metrics)")
         #expect(metrics.contains("onionops_applied_revision_info{host=\"edge-2\""), "\(metrics)")
         #expect(before.contains("onionops_up 1"))
+
+        // The revisions each host applied, from its generations.
+        let history = try OnionOpsBinary.run(["history", harness.manifests])
+        #expect(history.exitCode == 0, "\(history.stderr)")
+        #expect(history.stdout.contains("edge-1:\n  * 1  folder-"), "\(history.stdout)")
     }
 
     @Test("drift: a hand-edited file and a stopped tor are reported, and healed with --self-heal")

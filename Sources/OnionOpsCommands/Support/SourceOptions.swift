@@ -38,6 +38,5 @@ struct SourceOptions: ParsableArguments {
         return GitRevisionSource(
             url: repo, branch: branch, path: repoPath, stateDirectory: state,
             allowedSigners: requireSigned ? allowedSigners : nil)
-        // GITSTUB
     }
 }

@@ -1,1 +1,0 @@
-// The git source lands here.

@@ -1,0 +1,137 @@
+import Foundation
+import OnionOpsCore
+import OnionOpsTestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Push-to-applied latency: `git push` to a bare repository whose
+/// post-receive hook runs `onionops trigger`, `onionops watch --repo`
+/// reconciling the demo topology onto two local sandbox hosts with real
+/// tor (offline) and nginx, until both hosts record the pushed commit.
+enum PushLatencyBench {
+    static let pushes = 12
+
+    /// The table row, or a row saying why it could not run.
+    static func rows(binary: String) throws -> [[String]] {
+        guard getuid() == 0 else {
+            return [["push to applied", "skipped: needs root (daemons run as their users)", "", ""]]
+        }
+        let folder = try TemporaryFolder(prefix: "oo-pl")
+        let port = Int.random(in: 20_000..<60_000)
+        let work = folder.path + "/repo"
+        let bare = folder.path + "/origin.git"
+        var watch: BackgroundProcess?
+        defer {
+            watch?.stop()
+            stopDaemons(under: folder.path)
+            folder.remove()
+        }
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: RepositoryPaths.manifests.path, toPath: work + "/manifests")
+        let hostsPath = work + "/manifests/hosts.yaml"
+        try (try String(contentsOfFile: hostsPath, encoding: .utf8))
+            .replacingOccurrences(of: "/tmp/onionops-demo", with: folder.path)
+            .write(toFile: hostsPath, atomically: true, encoding: .utf8)
+        for host in ["edge-1", "edge-2"] {
+            try FileManager.default.createDirectory(atPath: folder.path + "/" + host, withIntermediateDirectories: true)
+        }
+        try git(["init", "-q", "--bare", "-b", "main", bare], in: folder.path)
+        let hook = bare + "/hooks/post-receive"
+        try """
+        #!/bin/sh
+        exec \(binary) trigger --url http://127.0.0.1:\(port) >/dev/null 2>&1
+        """.write(toFile: hook, atomically: true, encoding: .utf8)
+        chmod(hook, 0o755)
+        try git(["init", "-q", "-b", "main"], in: work)
+        try git(["remote", "add", "origin", bare], in: work)
+        let first = try commitAndPush(work)
+
+        watch = try BackgroundProcess(
+            binary,
+            [
+                "watch", "--repo", bare, "--branch", "main", "--path", "manifests", "--state", folder.path + "/state",
+                "--identity", RepositoryPaths.demoIdentity.path, "--listen", "127.0.0.1:\(port)",
+                "--interval", "3600", "--drift-interval", "3600",
+            ],
+            log: folder.path + "/watch.log")
+        guard waitApplied(first, folder: folder.path, seconds: 120) else {
+            return [["push to applied", "failed: the first revision was not applied", "", ""]]
+        }
+        var samples: [Double] = []
+        let projects = work + "/manifests/projects.yaml"
+        let original = try String(contentsOfFile: projects, encoding: .utf8)
+        for round in 0..<pushes {
+            // Each push changes one nginx config on both hosts (a reload).
+            let text = original.replacingOccurrences(
+                of: "subdomains: [www, static]",
+                with: round % 2 == 0 ? "subdomains: [www, static, m\(round)]" : "subdomains: [www, static]")
+            try text.write(toFile: projects, atomically: true, encoding: .utf8)
+            let start = Date()
+            let commit = try commitAndPush(work)
+            guard waitApplied(commit, folder: folder.path, seconds: 60) else {
+                return [["push to applied", "failed: push \(round + 1) was not applied in 60 s", "", ""]]
+            }
+            samples.append(Date().timeIntervalSince(start))
+        }
+        samples.sort()
+        let p50 = samples[samples.count / 2]
+        let p95 = samples[min(samples.count - 1, Int((Double(samples.count) * 0.95).rounded(.up)) - 1)]
+        return [
+            [
+                "push to applied (\(pushes) pushes, 2 hosts, nginx reload each)",
+                String(format: "p50 %.2f s", p50), String(format: "p95 %.2f s", p95),
+                String(format: "min %.2f s, max %.2f s", samples.first ?? 0, samples.last ?? 0),
+            ]
+        ]
+    }
+
+    static func waitApplied(_ commit: String, folder: String, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            let done = ["edge-1", "edge-2"].allSatisfy { host in
+                (try? String(contentsOfFile: folder + "/" + host + Generation.appliedCommitPath, encoding: .utf8))
+                    == commit + "\n"
+            }
+            if done { return true }
+            usleep(10_000)
+        }
+        return false
+    }
+
+    static func commitAndPush(_ work: String) throws -> String {
+        try git(["add", "-A"], in: work)
+        try git(["commit", "-q", "--allow-empty", "-m", "bench"], in: work)
+        try git(["push", "-q", "origin", "main"], in: work)
+        return try git(["rev-parse", "HEAD"], in: work).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @discardableResult
+    static func git(_ arguments: [String], in directory: String) throws -> String {
+        let result = try Command.capture(
+            "/usr/bin/env",
+            [
+                "GIT_CONFIG_GLOBAL=/dev/null", "GIT_AUTHOR_NAME=bench", "GIT_AUTHOR_EMAIL=bench@example.org",
+                "GIT_COMMITTER_NAME=bench", "GIT_COMMITTER_EMAIL=bench@example.org", "/usr/bin/git",
+                "-c", "commit.gpgsign=false",
+            ] + arguments, in: directory, mergeStreams: true)
+        guard result.exitCode == 0 else { throw SandboxTree.Failure(description: "git: \(result.stdout)") }
+        return result.stdout
+    }
+
+    static func stopDaemons(under root: String) {
+        for host in ["edge-1", "edge-2"] {
+            let run = root + "/" + host + "/run/onionops"
+            for case let file as String in FileManager.default.enumerator(atPath: run)?.allObjects ?? []
+            where file.hasSuffix(".pid") {
+                guard let text = try? String(contentsOfFile: run + "/" + file, encoding: .utf8),
+                    let pid = Int32(text.split(separator: "\n").first ?? "")
+                else { continue }
+                _ = try? Command.run("/usr/bin/pkill", ["-KILL", "-P", String(pid)])
+                kill(pid, SIGKILL)
+            }
+        }
+        _ = try? Command.run("/usr/bin/pkill", ["-KILL", "-f", root])
+    }
+}
