@@ -56,7 +56,7 @@ public struct GitRevisionSource: RevisionSource {
                 try? FileManager.default.removeItem(atPath: target)
                 let files = try repository.files(at: commit.id, under: path)
                 folder = try GitSnapshot.export(files: files, root: path, into: target)
-                FileManager.default.createFile(atPath: target + "/.complete", contents: Data())
+                _ = FileManager.default.createFile(atPath: target + "/.complete", contents: Data())
             }
             return Revision(id: commit.id, folder: folder, summary: commit.summary, signedBy: signer)
         } catch let error as RevisionError {

@@ -105,7 +105,8 @@ public final class GitRepository {
         withExtendedLifetime(session) {}
         guard result == 0, let cloned else {
             try? FileManager.default.removeItem(atPath: temporary)
-            throw session.failure ?? GitError(code: .clone, message: "cannot clone \(remote.display): \(message)")
+            throw session.failure
+                ?? GitError(code: .clone, message: "cannot clone \(remote.display): \(explained(message, remote))")
         }
         git_repository_free(cloned)
         guard rename(temporary, path) == 0 else {
@@ -118,6 +119,17 @@ public final class GitRepository {
             }
             throw GitError(code: .io, message: "cannot move the clone into \(path): \(reason)")
         }
+    }
+
+    /// libgit2 1.5 refuses a local repository owned by another user, and
+    /// with no `safe.directory` in the global config it says only "config
+    /// value 'safe.directory' was not found".
+    private static func explained(_ message: String, _ remote: GitRemoteURL) -> String {
+        guard case .local(let source) = remote.kind,
+            message.contains("safe.directory") || message.contains("not owned by current user")
+        else { return message }
+        return "\(source) is owned by another user, and libgit2 refuses it unless its exact path is a safe.directory "
+            + "in the global git config (git config --global --add safe.directory \(source))"
     }
 
     /// Fetches origin (pruning deleted branches); branches move under
@@ -143,7 +155,7 @@ public final class GitRepository {
             if let failure = session.failure {
                 throw GitError(code: failure.code == .clone ? .fetch : failure.code, message: failure.message)
             }
-            throw GitError(code: .fetch, message: "cannot fetch \(remote.display): \(message)")
+            throw GitError(code: .fetch, message: "cannot fetch \(remote.display): \(Self.explained(message, remote))")
         }
     }
 

@@ -128,6 +128,8 @@ enum PushLatencyBench {
                 guard let text = try? String(contentsOfFile: run + "/" + file, encoding: .utf8),
                     let pid = Int32(text.split(separator: "\n").first ?? "")
                 else { continue }
+                // Stopped first: an nginx master replaces workers that die.
+                kill(pid, SIGSTOP)
                 _ = try? Command.run("/usr/bin/pkill", ["-KILL", "-P", String(pid)])
                 kill(pid, SIGKILL)
             }

@@ -1,5 +1,6 @@
 import Foundation
 import OnionOpsGit
+import OnionOpsTestSupport
 import Testing
 
 /// The git source against real repositories made with the git CLI.
@@ -142,6 +143,13 @@ import Testing
             try GitRepository.sync(url: "ftp://example.org/ops.git", cacheDirectory: fixture.cache)
         }
         #expect(scheme?.code == .unsupported)
+        // Nothing listens on port 1: a quick refusal, and the password stays out of the message.
+        let refused = #expect(throws: GitError.self) {
+            try GitRepository.sync(url: "https://ops:s3cret@127.0.0.1:1/ops.git", cacheDirectory: fixture.cache)
+        }
+        #expect(refused?.code == .clone)
+        #expect(refused?.message.contains("https://ops:***@127.0.0.1:1/ops.git") == true)
+        #expect(refused?.message.contains("s3cret") == false)
 
         // The origin goes away after the clone: the fetch says so.
         try FileManager.default.removeItem(atPath: fixture.origin)
@@ -185,6 +193,24 @@ import Testing
         #expect(submodule?.code == .unsupported)
         #expect(submodule?.message.contains("manifests/vendor") == true)
         #expect(submodule?.message.contains("submodule") == true)
+    }
+
+    @Test(
+        "a local repository owned by another user is refused with a message that says so",
+        .enabled(if: getuid() == 0, "chown needs root"))
+    func foreignOwner() throws {
+        let fixture = try GitFixture()
+        defer { fixture.remove() }
+        try fixture.addManifests()
+        try fixture.commit("first")
+        let chown = try Command.run("/bin/chown", ["-R", "nobody", fixture.origin])
+        #expect(chown.succeeded, "\(chown.output)")
+        let error = #expect(throws: GitError.self) {
+            try GitRepository.sync(url: fixture.origin, cacheDirectory: fixture.cache)
+        }
+        #expect(error?.code == .clone)
+        #expect(error?.message.contains("\(fixture.origin) is owned by another user") == true)
+        #expect(error?.message.contains("safe.directory") == true)
     }
 
     @Test("a tree over the byte or entry bound is refused")

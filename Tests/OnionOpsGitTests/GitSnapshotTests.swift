@@ -38,7 +38,7 @@ import Testing
         defer { scratch.remove() }
         let used = scratch.folder.path + "/used"
         try FileManager.default.createDirectory(atPath: used, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: used + "/old", contents: Data())
+        _ = FileManager.default.createFile(atPath: used + "/old", contents: Data())
         let inUse = #expect(throws: GitError.self) {
             try GitSnapshot.export(files: ["a.yaml": []], root: "", into: used)
         }

@@ -26,10 +26,18 @@ final class ReconcileSandbox: Sendable {
 
     /// With `ssh`, edge-1 is reached over SSH (a real sshd on loopback)
     /// and its root is that sshd's sandbox folder.
-    init(prefix: String = "oo-rc", ssh: SSHTestHost? = nil) async throws {
-        let loaded = await ManifestLoader().load(from: FolderManifestSource(path: RepositoryPaths.manifests.path))
+    /// `manifests` defaults to the demo's; any Examples/ folder works (its
+    /// hosts are kept offline here with `DisableNetwork 1`).
+    init(prefix: String = "oo-rc", ssh: SSHTestHost? = nil, manifests: String = RepositoryPaths.manifests.path)
+        async throws
+    {
+        let loaded = await ManifestLoader().load(from: FolderManifestSource(path: manifests))
         folder = try TemporaryFolder(prefix: prefix)
         var topology = SandboxTree.relocate(loaded.topology, under: folder.path)
+        for index in topology.hosts.indices where !topology.hosts[index].testingTorOptions.contains("DisableNetwork 1")
+        {
+            topology.hosts[index].testingTorOptions.append("DisableNetwork 1")
+        }
         if let ssh, let index = topology.hosts.firstIndex(where: { $0.name == "edge-1" }) {
             topology.hosts[index].connection = .ssh(ssh.connection)
         }
@@ -40,7 +48,7 @@ final class ReconcileSandbox: Sendable {
         }
         keyring = try await Keyring.open(
             for: topology,
-            store: SealedKeyStore(folder: RepositoryPaths.manifests.path + "/keys"),
+            store: SealedKeyStore(folder: manifests + "/keys"),
             identityFile: RepositoryPaths.demoIdentity.path,
             withKeyFiles: true
         )
@@ -93,10 +101,10 @@ final class ReconcileSandbox: Sendable {
         return kill(pid, 0) == 0 ? pid : nil
     }
 
-    /// Every daemon pid of the demo hosts, by pid file.
+    /// Every daemon pid of the hosts, by pid file.
     func pids() -> [String: Int32] {
         var result: [String: Int32] = [:]
-        for host in ["edge-1", "edge-2"] {
+        for host in roots.keys.sorted() {
             for file in Self.pidFiles(in: root(host)) {
                 let relative = String(file.dropFirst(root(host).count))
                 if let pid = pid(host, relative) { result[host + relative] = pid }
@@ -129,7 +137,9 @@ final class ReconcileSandbox: Sendable {
 
     func stopAll() {
         for pid in pids().values {
-            // nginx workers outlive a SIGKILLed master: take them first.
+            // nginx workers outlive a SIGKILLed master, and a running master
+            // replaces workers that die: stop it, take its workers, then it.
+            kill(pid, SIGSTOP)
             _ = try? Command.run("/usr/bin/pkill", ["-KILL", "-P", String(pid)])
             kill(pid, SIGKILL)
         }

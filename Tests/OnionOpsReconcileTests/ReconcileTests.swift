@@ -107,3 +107,20 @@ struct ConcurrencyTests {
         #expect(log.all.count == firstReports.flatMap(\.steps).count)
     }
 }
+
+/// Every Examples/ topology goes through every gate on sandbox hosts (tor
+/// offline), and a second reconcile plans nothing.
+@Suite("every example reconciles", .enabled(if: Command.isRoot, "daemons run as their users"), .serialized)
+struct ExampleReconcileTests {
+    static var examples: [String] { (try? RepositoryPaths.exampleFolders().map(\.path)) ?? [] }
+
+    @Test("applies, then is in sync", arguments: examples)
+    func example(_ folder: String) async throws {
+        let sandbox = try await ReconcileSandbox(prefix: "oo-ex", manifests: folder)
+        defer { sandbox.stopAll() }
+        let first = try await sandbox.apply()
+        #expect(first.allSatisfy { $0.status == .applied }, "\(first.map { "\($0.host): \($0.failure ?? "")" })")
+        let second = try await sandbox.apply()
+        #expect(second.allSatisfy { $0.status == .inSync && $0.steps.isEmpty }, "\(second.map(\.status))")
+    }
+}

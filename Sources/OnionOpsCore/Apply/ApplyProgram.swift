@@ -53,7 +53,10 @@ public struct ApplyProgram: Sendable, Hashable {
                 add(.main, .testNginx(project: project, config: path))
             }
             add(.main, plan.daemons[instance] == .start ? .start(instance) : .reload(instance))
-            add(.main, .checkNginx(project: project))
+            // nginx drops a request without the PROXY header on listeners
+            // that export tor's circuit ids (haproxy): the check sends one.
+            let proxyProtocol = (config ?? plan.desired.file(at: path))?.text.contains(" proxy_protocol") ?? false
+            add(.main, .checkNginx(project: project, proxyProtocol: proxyProtocol))
         }
         // Wave 3: tor instances.
         for instance in instances {

@@ -27,8 +27,9 @@ public enum ApplyStep: Sendable, Hashable, CustomStringConvertible {
     case start(DaemonInstance)
     /// nginx: HUP (new workers); publisher: LOADCONF its tor, HUP Onionbalance.
     case reload(DaemonInstance)
-    /// nginx answers on the project's sockets.
-    case checkNginx(project: String)
+    /// nginx answers on the project's sockets; with `proxyProtocol` (the
+    /// project exports circuit ids) it expects a PROXY header first.
+    case checkNginx(project: String, proxyProtocol: Bool)
     /// tor runs and each onion service folder's `hostname` holds the
     /// expected address (service folder -> address).
     case checkTor(DaemonInstance, hostnames: [String: String])
@@ -51,7 +52,7 @@ public enum ApplyStep: Sendable, Hashable, CustomStringConvertible {
         case .loadConf(let instance, _): "LOADCONF \(instance)"
         case .start(let instance): "start \(instance)"
         case .reload(let instance): "reload \(instance)"
-        case .checkNginx(let project): "check nginx-\(project) answers"
+        case .checkNginx(let project, _): "check nginx-\(project) answers"
         case .checkTor(let instance, _): "check \(instance) hostnames"
         case .checkPublisher(let balancer): "check ob-\(balancer)"
         case .stop(let instance): "stop \(instance)"

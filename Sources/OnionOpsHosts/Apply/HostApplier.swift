@@ -88,8 +88,8 @@ public struct HostApplier: Sendable {
             _ = try await supervisor.start(instance)
         case .reload(let instance):
             try await reload(step, instance)
-        case .checkNginx(let project):
-            try await checkNginx(step, project: project)
+        case .checkNginx(let project, let proxyProtocol):
+            try await checkNginx(step, project: project, proxyProtocol: proxyProtocol)
         case .checkTor(let instance, let hostnames):
             try await checkTor(step, instance, hostnames: hostnames)
         case .checkPublisher(let balancer):
@@ -196,7 +196,7 @@ public struct HostApplier: Sendable {
 
     /// Any HTTP answer on the project's port-80 socket shows the (new)
     /// workers serve; the request names no site, so nothing goes upstream.
-    private func checkNginx(_ step: ApplyStep, project: String) async throws {
+    private func checkNginx(_ step: ApplyStep, project: String, proxyProtocol: Bool) async throws {
         guard try await supervisor.pid(.nginx(project: project)) != nil else {
             throw fail(step, "nginx-\(project) is not running")
         }
@@ -204,10 +204,9 @@ public struct HostApplier: Sendable {
         var last = ""
         for _ in 0..<20 {
             let output = try await transport.run(
-                [
-                    "/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "3",
-                    "--unix-socket", socket, "http://onionops-health.invalid/",
-                ],
+                ["/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "3"]
+                    + (proxyProtocol ? ["--haproxy-protocol"] : [])
+                    + ["--unix-socket", socket, "http://onionops-health.invalid/"],
                 input: []
             )
             last = output.stdoutText
