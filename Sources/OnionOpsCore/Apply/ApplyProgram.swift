@@ -39,6 +39,14 @@ public struct ApplyProgram: Sendable, Hashable {
         if !prepare.isEmpty { add(.main, .prepare(prepare)) }
 
         let instances = plan.desired.instances
+        // Each tor instance's service folders and addresses, in one pass.
+        var hostnamesByInstance: [DaemonInstance: [String: String]] = [:]
+        for file in plan.desired.files where file.path.hasSuffix("/hostname") {
+            guard let instance = file.instance else { continue }
+            let folder = String(file.path.dropLast("/hostname".count))
+            hostnamesByInstance[instance, default: [:]][folder] =
+                file.text.split(separator: "\n").first.map(String.init) ?? ""
+        }
         // Wave 2: nginx.
         for instance in instances {
             guard case .nginx(let project) = instance else { continue }
@@ -55,7 +63,8 @@ public struct ApplyProgram: Sendable, Hashable {
             add(.main, plan.daemons[instance] == .start ? .start(instance) : .reload(instance))
             // nginx drops a request without the PROXY header on listeners
             // that export tor's circuit ids (haproxy): the check sends one.
-            let proxyProtocol = (config ?? plan.desired.file(at: path))?.text.contains(" proxy_protocol") ?? false
+            let proxyProtocol =
+                (config ?? plan.desired.file(at: path)).map { Self.contains($0.content, " proxy_protocol") } ?? false
             add(.main, .checkNginx(project: project, proxyProtocol: proxyProtocol))
         }
         // Wave 3: tor instances.
@@ -64,7 +73,7 @@ public struct ApplyProgram: Sendable, Hashable {
             let path = HostLayout.torrc(project: project, instance: index)
             let torrc = changed[path]
             guard torrc != nil || plan.daemons[instance] != nil else { continue }
-            let hostnames = Self.hostnames(of: instance, in: plan.desired)
+            let hostnames = hostnamesByInstance[instance] ?? [:]
             if !hostnames.isEmpty { add(.main, .checkKeys(instance, hostnames: hostnames)) }
             if let torrc {
                 add(.main, .stage(torrc))
@@ -123,6 +132,20 @@ public struct ApplyProgram: Sendable, Hashable {
     /// what a failed apply may leave behind).
     public static func gatedPaths(of state: HostDesiredState) -> [String] {
         state.instances.flatMap(gatedConfigs)
+    }
+
+    /// A byte search: `String.contains` walks graphemes, which on a large
+    /// nginx.conf cost most of the planning time.
+    static func contains(_ bytes: [UInt8], _ needle: String) -> Bool {
+        let pattern = Array(needle.utf8)
+        guard let first = pattern.first, bytes.count >= pattern.count else { return false }
+        var index = 0
+        let last = bytes.count - pattern.count
+        while index <= last {
+            if bytes[index] == first && bytes[index..<index + pattern.count].elementsEqual(pattern) { return true }
+            index += 1
+        }
+        return false
     }
 
     /// The configs a daemon's own check must pass before they go live.

@@ -22,7 +22,14 @@ public struct HostDesiredState: Sendable, Hashable {
         self.files = files.sorted { $0.path < $1.path }
     }
 
+    /// Binary search: `files` is sorted by path.
     public func file(at path: String) -> ManagedFile? {
-        files.first { $0.path == path }
+        var low = 0
+        var high = files.count
+        while low < high {
+            let middle = (low + high) / 2
+            if files[middle].path < path { low = middle + 1 } else { high = middle }
+        }
+        return low < files.count && files[low].path == path ? files[low] : nil
     }
 }
