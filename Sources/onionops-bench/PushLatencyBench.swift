@@ -109,31 +109,10 @@ enum PushLatencyBench {
 
     @discardableResult
     static func git(_ arguments: [String], in directory: String) throws -> String {
-        let result = try Command.capture(
-            "/usr/bin/env",
-            [
-                "GIT_CONFIG_GLOBAL=/dev/null", "GIT_AUTHOR_NAME=bench", "GIT_AUTHOR_EMAIL=bench@example.org",
-                "GIT_COMMITTER_NAME=bench", "GIT_COMMITTER_EMAIL=bench@example.org", "/usr/bin/git",
-                "-c", "commit.gpgsign=false",
-            ] + arguments, in: directory, mergeStreams: true)
-        guard result.exitCode == 0 else { throw SandboxTree.Failure(description: "git: \(result.stdout)") }
-        return result.stdout
+        try GitCLI.run(arguments, in: directory, name: "bench", email: "bench@example.org")
     }
 
     static func stopDaemons(under root: String) {
-        for host in ["edge-1", "edge-2"] {
-            let run = root + "/" + host + "/run/onionops"
-            for case let file as String in FileManager.default.enumerator(atPath: run)?.allObjects ?? []
-            where file.hasSuffix(".pid") {
-                guard let text = try? String(contentsOfFile: run + "/" + file, encoding: .utf8),
-                    let pid = Int32(text.split(separator: "\n").first ?? "")
-                else { continue }
-                // Stopped first: an nginx master replaces workers that die.
-                kill(pid, SIGSTOP)
-                _ = try? Command.run("/usr/bin/pkill", ["-KILL", "-P", String(pid)])
-                kill(pid, SIGKILL)
-            }
-        }
-        _ = try? Command.run("/usr/bin/pkill", ["-KILL", "-f", root])
+        SandboxDaemons.kill(roots: [root + "/edge-1", root + "/edge-2"])
     }
 }

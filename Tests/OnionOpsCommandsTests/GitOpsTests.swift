@@ -39,18 +39,7 @@ struct GitOpsTests {
 
         @discardableResult
         static func git(_ arguments: [String], in directory: String, environment: [String] = []) throws -> String {
-            let result = try Command.capture(
-                "/usr/bin/env",
-                environment + [
-                    "GIT_CONFIG_GLOBAL=/dev/null", "GIT_AUTHOR_NAME=ops", "GIT_AUTHOR_EMAIL=ops@example.org",
-                    "GIT_COMMITTER_NAME=ops", "GIT_COMMITTER_EMAIL=ops@example.org", "/usr/bin/git",
-                    "-c", "commit.gpgsign=false",
-                ] + arguments,
-                in: directory, mergeStreams: true)
-            guard result.exitCode == 0 else {
-                throw SandboxTree.Failure(description: "git \(arguments.joined(separator: " ")): \(result.stdout)")
-            }
-            return result.stdout
+            try GitCLI.run(arguments, in: directory, environment: environment)
         }
 
         /// Commits everything and pushes; the commit id.

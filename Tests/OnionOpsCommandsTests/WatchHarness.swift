@@ -87,19 +87,6 @@ final class WatchHarness: Sendable {
 
     /// Kills every daemon the reconciles started under `roots`.
     func stopDaemons(roots: [String]) {
-        for root in roots {
-            let run = root + "/run/onionops"
-            for case let file as String in FileManager.default.enumerator(atPath: run)?.allObjects ?? []
-            where file.hasSuffix(".pid") {
-                guard let text = try? String(contentsOfFile: run + "/" + file, encoding: .utf8),
-                    let pid = Int32(text.split(separator: "\n").first ?? "")
-                else { continue }
-                // Stopped first: an nginx master replaces workers that die.
-                kill(pid, SIGSTOP)
-                _ = try? Command.run("/usr/bin/pkill", ["-KILL", "-P", String(pid)])
-                kill(pid, SIGKILL)
-            }
-            _ = try? Command.run("/usr/bin/pkill", ["-KILL", "-f", root])
-        }
+        SandboxDaemons.kill(roots: roots)
     }
 }

@@ -136,17 +136,7 @@ final class ReconcileSandbox: Sendable {
     }
 
     func stopAll() {
-        for pid in pids().values {
-            // nginx workers outlive a SIGKILLed master, and a running master
-            // replaces workers that die: stop it, take its workers, then it.
-            kill(pid, SIGSTOP)
-            _ = try? Command.run("/usr/bin/pkill", ["-KILL", "-P", String(pid)])
-            kill(pid, SIGKILL)
-        }
-        // Onionbalance's wrapper and anything else started under the root.
-        for root in Set(roots.values) {
-            _ = try? Command.run("/usr/bin/pkill", ["-KILL", "-f", root])
-        }
+        SandboxDaemons.kill(roots: Array(Set(roots.values)))
         usleep(100_000)
         for mount in mounts.withLock({ $0 }) {
             _ = try? Command.run("/bin/umount", ["-l", mount])
