@@ -205,6 +205,14 @@ public struct Renderer: Sendable {
             )
         }
 
+        // Hosts that may run systemd get its units, in OnionOps' own tree
+        // (the supervisor links them); `auto` resolves only at apply time,
+        // so it gets them too. Direct supervision needs none.
+        if host.supervision != .direct {
+            directories.insert(ManagedDirectory(path: HostLayout.systemdUnitDirectory))
+            files += SystemdUnitRenderer.units(for: host, instances: topology.instances(on: host.name))
+        }
+
         // Parents of every managed folder up to OnionOps' own top folders
         // (`/etc/onionops`, ...) are managed too, owned by root; system
         // folders above them (`/etc`, `/run`) are never touched.
