@@ -39,15 +39,8 @@ struct GraphCommand: AsyncParsableCommand {
     init() {}
 
     func run() async throws {
-        let result = await ManifestIntake.load(options.path)
-        guard result.isValid else {
-            switch options.output {
-            case .text: DiagnosticReport.printText(result, source: options.path)
-            case .json: Console.out(JSONOutput.render(DiagnosticReport(source: options.path, result: result)))
-            }
-            throw ExitCode(1)
-        }
-        let graph = TopologyGraph(result.topology)
+        let set = try await ManifestSet.load(options.path, output: options.output)
+        let graph = TopologyGraph(set.topology)
         switch format {
         case .dot: Console.out(DotWriter.render(graph))
         case .mermaid: Console.out(MermaidWriter.render(graph))
