@@ -109,11 +109,15 @@ struct OnionbalanceStatusTests {
             kill(pid, SIGKILL)
             _ = try? Spawn.wait(pid)
         }
+        // The socket file appears at bind(), before listen(): wait until a
+        // connection is taken, not only until the file exists.
         let deadline = Date().addingTimeInterval(10)
-        while !FileManager.default.fileExists(atPath: socket), Date() < deadline {
+        var answer = try? OnionbalanceStatus.query(socketPath: socket)
+        while answer == nil, Date() < deadline {
             try await Task.sleep(for: .milliseconds(20))
+            answer = try? OnionbalanceStatus.query(socketPath: socket)
         }
-        #expect(try OnionbalanceStatus.query(socketPath: socket) == Self.expected)
+        #expect(answer == Self.expected)
         // Each connection gets a full answer.
         #expect(try OnionbalanceStatus.query(socketPath: socket).services.count == 1)
     }
