@@ -94,8 +94,18 @@ struct WatchTests {
         try breakHost()
         #expect(harness.wait(60) { healer.log.contains("self-heal: edge-1: applied") }, "\(healer.log)")
         #expect(harness.read("edge-1", config) == original)
-        let after = try OnionOpsBinary.run(
-            ["drift", harness.manifests, "--identity", RepositoryPaths.demoIdentity.path])
+        // A drift check may have run between the edit and the kill and healed
+        // only the file: the next one heals tor. Wait for both.
+        var after = try OnionOpsBinary.run([
+            "drift", harness.manifests, "--identity", RepositoryPaths.demoIdentity.path,
+        ])
+        let deadline = Date().addingTimeInterval(60)
+        while after.exitCode != 0, Date() < deadline {
+            usleep(500_000)
+            after = try OnionOpsBinary.run([
+                "drift", harness.manifests, "--identity", RepositoryPaths.demoIdentity.path,
+            ])
+        }
         #expect(after.exitCode == 0, "\(after.stdout)")
         #expect(healer.log.contains("drift on edge-1"))
     }
