@@ -11,7 +11,7 @@ BIN := .build/debug/onionops
 DEBIAN_PACKAGES := libgit2-dev libyaml-dev pkg-config tor nginx onionbalance \
 	openssh-client openssh-server age git curl
 
-.PHONY: all deps build demo demo-stop test e2e lint format clean help bench
+.PHONY: all deps build demo demo-stop test e2e robustness lint format clean help bench
 
 all: build
 
@@ -19,6 +19,9 @@ help:
 	@echo "make demo    install deps, build, reconcile manifests/ onto two sandbox hosts"
 	@echo "make demo-stop  stop the demo's daemons"
 	@echo "make test    install deps, build, lint and run every test"
+	@echo "make e2e     every Examples/ topology through a private Tor network"
+	@echo "make robustness  SIGKILL crash consistency, manifest fuzzer, concurrent reconcilers"
+	@echo "make bench   release benchmarks; writes Benchmarks/RESULTS.md"
 	@echo "make deps    install missing Debian packages (as root)"
 	@echo "make build   debug build of the onionops binary"
 	@echo "make lint    swift format lint --strict"
@@ -73,6 +76,12 @@ test: deps lint
 e2e: deps
 	$(SWIFT) build --build-tests
 	ONIONOPS_E2E=1 $(SWIFT) test --skip-build --filter OnionOpsE2ETests
+
+# Crash consistency (SIGKILL at 100+ random points), the manifest mutation
+# fuzzer (10,000+ cases) and two reconcilers at once; about 10 minutes.
+robustness: deps
+	$(SWIFT) build --build-tests
+	ONIONOPS_ROBUSTNESS=1 $(SWIFT) test --skip-build --filter OnionOpsRobustnessTests
 
 clean:
 	rm -rf .build

@@ -246,6 +246,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "OnionOpsRobustnessTests",
+            dependencies: [
+                "OnionOpsCore", "OnionOpsHosts", "OnionOpsManifest", "OnionOpsRender", "OnionOpsSecrets",
+                "OnionOpsReconcile", "OnionOpsTestSupport",
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "OnionOpsGitTests",
             dependencies: ["OnionOpsGit", "OnionOpsCore", "OnionOpsManifest", "OnionOpsTestSupport"],
             swiftSettings: strictSettings

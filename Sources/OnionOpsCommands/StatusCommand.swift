@@ -59,6 +59,11 @@ struct StatusCommand: AsyncParsableCommand {
         }
         lines.append(head)
         if let error = health.error { lines.append("  ! \(error)") }
+        if let interrupted = health.interrupted {
+            lines.append(
+                "  ! an apply of revision \(interrupted) was interrupted (its reconciler stopped mid-way); "
+                    + "the next reconcile finishes or undoes it")
+        }
         for daemon in health.daemons {
             lines.append("  \(daemon.instance): \(daemon.pid.map { "running (pid \($0))" } ?? daemon.state)")
         }

@@ -22,11 +22,13 @@ public struct HostHealth: Sendable, Encodable {
     public var daemons: [Daemon] = []
     /// Plain facts (a publisher that cannot publish offline).
     public var notes: [String] = []
+    /// The revision an apply that never finished was moving the host to.
+    public var interrupted: String?
 
     /// Healthy: applied, no drift, every daemon up (a publisher that cannot
     /// publish for want of a consensus counts as up, with a note).
     public var isHealthy: Bool {
-        reachable && generation != nil && drift.isEmpty
+        reachable && generation != nil && drift.isEmpty && interrupted == nil
             && daemons.allSatisfy { $0.state != "stopped" && !$0.state.hasPrefix("failed") }
     }
 
@@ -39,6 +41,10 @@ public struct HostHealth: Sendable, Encodable {
             let store = GenerationStore(transport: transport)
             let index = try await store.index()
             health.generations = index.numbers
+            if let pending = try await transport.read([Generation.pendingPath])[Generation.pendingPath] {
+                let text = String(decoding: pending, as: UTF8.self)
+                health.interrupted = Generation.parse(number: 0, manifest: text, contents: nil)?.commit ?? "?"
+            }
             guard let number = index.current else { return health }
             guard let current = try await store.load(number) else {
                 health.error = "generation \(number) does not check out against its MANIFEST"

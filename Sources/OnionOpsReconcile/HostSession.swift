@@ -42,6 +42,18 @@ struct HostSession: Sendable {
             }
             let snapshot = try await SnapshotReader(transport: transport, supervisor: supervisor).read(desired)
             let plan = Planner(pruneKeys: options.pruneKeys).plan(desired, on: snapshot)
+            if !dryRun, !plan.isEmpty {
+                // Before the first change: a reconciler killed from here on
+                // leaves this record, and the next one keeps what this apply
+                // may have put on the host in its inventory.
+                try await transport.apply([
+                    Generation(
+                        number: 0, commit: options.commit,
+                        state: desired.merged(with: snapshot.interrupted?.state ?? desired)
+                    )
+                    .pendingOperation
+                ])
+            }
             var report = HostReport(host: host.name, status: plan.isEmpty ? .inSync : .changesPending, plan: plan)
             report.generation = snapshot.current?.number
             report.previousCommit = snapshot.current?.commit
@@ -118,7 +130,9 @@ struct HostSession: Sendable {
         let previous =
             snapshot.current?.state
             ?? HostDesiredState(host: host.name, root: host.connection.root, instances: [], directories: [], files: [])
-        let inventory = Generation(number: 0, commit: "", state: previous.merged(with: desired))
+        var undo = previous.merged(with: desired)
+        if let interrupted = snapshot.interrupted { undo = undo.merged(with: interrupted.state) }
+        let inventory = Generation(number: 0, commit: "", state: undo)
         let plain = HostApplier(transport: transport, host: host, supervisor: supervisor)
         do {
             // Staged copies of this apply go first; they are not in any
@@ -144,6 +158,8 @@ struct HostSession: Sendable {
                     }
                 }
             }
+            // Back on the previous generation whole: nothing pending.
+            try await transport.apply([.remove(path: Generation.pendingPath)])
             report.status = .rolledBack
             return false
         } catch {
@@ -156,7 +172,7 @@ struct HostSession: Sendable {
     /// Records the applied state as the next generation.
     mutating func record(commit: String, keep: Int) async {
         guard isHealthy else { return }
-        let changed = !plan.isEmpty || snapshot.current?.commit != commit
+        let changed = !plan.isEmpty || snapshot.current?.commit != commit || snapshot.interrupted != nil
         if changed {
             do {
                 let generation = try await GenerationStore(transport: transport, keep: keep).record(
@@ -174,23 +190,6 @@ struct HostSession: Sendable {
     mutating func close() async {
         if let lock { try? await transport.unlock(lock) }
         lock = nil
-    }
-}
-
-extension HostDesiredState {
-    /// Every folder, file and daemon of either state (this one's copy wins).
-    func merged(with other: HostDesiredState) -> HostDesiredState {
-        let paths = Set(directories.map(\.path))
-        let filePaths = Set(files.map(\.path))
-        var instances = self.instances
-        for instance in other.instances where !instances.contains(instance) { instances.append(instance) }
-        return HostDesiredState(
-            host: host,
-            root: root,
-            instances: instances,
-            directories: directories + other.directories.filter { !paths.contains($0.path) },
-            files: files + other.files.filter { !filePaths.contains($0.path) }
-        )
     }
 }
 

@@ -31,7 +31,8 @@ public struct SnapshotReader: Sendable {
                 }
             }
         }
-        let known = current?.state
+        let interrupted = try await pending()
+        let known = HostSnapshot(host: desired.host, current: current, interrupted: interrupted).inventory
         let paths =
             desired.directories.map(\.path) + desired.files.map(\.path)
             + (known.map { $0.directories.map(\.path) + $0.files.map(\.path) } ?? [])
@@ -51,6 +52,23 @@ public struct SnapshotReader: Sendable {
                 running[instance] = 0
             }
         }
-        return HostSnapshot(host: desired.host, files: files, running: running, current: current)
+        return HostSnapshot(
+            host: desired.host, files: files, running: running, current: current, interrupted: interrupted)
+    }
+
+    /// The state an interrupted apply was moving the host to, if one was.
+    func pending() async throws(HostError) -> Generation? {
+        guard let data = try await transport.read([Generation.pendingPath])[Generation.pendingPath] else {
+            return nil
+        }
+        guard
+            let generation = Generation.parse(
+                number: 0, manifest: String(decoding: data, as: UTF8.self), contents: nil)
+        else {
+            throw HostError(
+                host: transport.host, code: .io,
+                message: "\(Generation.pendingPath) on the host (left by an interrupted apply) does not parse")
+        }
+        return generation
     }
 }

@@ -42,6 +42,12 @@ public final class BackgroundProcess: Sendable {
         }
     }
 
+    /// The exit status once it has exited (128 + signal for a signal).
+    public var exitStatus: Int32? {
+        _ = isRunning
+        return status.withLock { $0 }
+    }
+
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Polls `condition` every 20 ms until it holds, the process exits, or

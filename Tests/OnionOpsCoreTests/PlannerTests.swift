@@ -122,6 +122,32 @@ struct PlannerTests {
         #expect(removal.dropFirst().first == "stop tor-news-1")
     }
 
+    @Test("after an interrupted apply, what it was moving to counts as inventory: its extras go, its daemon stops")
+    func interrupted() throws {
+        // The host's generation has no publisher; a killed apply was
+        // adding one (its record is pending) and got as far as starting it.
+        let recorded = Self.state()
+        let moving = Self.state(withPublisher: true)
+        var snapshot = Self.snapshot(of: moving)
+        snapshot.current = Generation(number: 1, commit: "c1", state: recorded)
+        let pending = try #require(
+            Generation.parse(
+                number: 0, manifest: Generation(number: 0, commit: "c2", state: moving).manifest, contents: nil))
+        #expect(pending.commit == "c2")
+        #expect(pending.state.files.map(\.path) == moving.files.map(\.path))
+        #expect(pending.state.instances == moving.instances)
+
+        // Without the pending record its config is a stranger's file: kept.
+        #expect(Planner().plan(recorded, on: snapshot).changes.isEmpty)
+        snapshot.interrupted = pending
+        let plan = Planner().plan(recorded, on: snapshot)
+        #expect(plan.daemons == [Self.publisher: .stop])
+        #expect(plan.changes.map(\.path) == [HostLayout.publisherConfig(balancer: "front")])
+        #expect(plan.changes.allSatisfy { $0.kind == .delete })
+        // Moving on to the interrupted state itself changes nothing.
+        #expect(Planner().plan(moving, on: snapshot).isEmpty)
+    }
+
     @Test("files OnionOps never wrote are never touched")
     func outsideInventory() {
         var snapshot = Self.snapshot(of: Self.state(), generation: false)

@@ -33,3 +33,20 @@ public struct HostDesiredState: Sendable, Hashable {
         return low < files.count && files[low].path == path ? files[low] : nil
     }
 }
+
+extension HostDesiredState {
+    /// Every folder, file and daemon of either state (this one's copy wins).
+    public func merged(with other: HostDesiredState) -> HostDesiredState {
+        let paths = Set(directories.map(\.path))
+        let filePaths = Set(files.map(\.path))
+        var instances = self.instances
+        for instance in other.instances where !instances.contains(instance) { instances.append(instance) }
+        return HostDesiredState(
+            host: host,
+            root: root,
+            instances: instances,
+            directories: directories + other.directories.filter { !paths.contains($0.path) },
+            files: files + other.files.filter { !filePaths.contains($0.path) }
+        )
+    }
+}

@@ -29,6 +29,12 @@ public struct Generation: Sendable, Hashable {
     public static let inventoryPath = HostLayout.stateDirectory + "/inventory"
     /// The revision the host runs, one line.
     public static let appliedCommitPath = HostLayout.stateDirectory + "/applied-commit"
+    /// The MANIFEST of a state an apply is moving the host to, written
+    /// before its first change and removed once its generation is recorded
+    /// (or the host is rolled back). Left behind by a reconciler that was
+    /// killed, it tells the next one what that apply may have put on the
+    /// host, so those files and daemons stay in the inventory.
+    public static let pendingPath = HostLayout.stateDirectory + "/pending"
 
     public static func folder(_ number: Int) -> String { "\(directory)/\(number)" }
     public static func manifestPath(_ number: Int) -> String { folder(number) + "/MANIFEST" }
@@ -96,7 +102,13 @@ public struct Generation: Sendable, Hashable {
             .write(ManagedFile(path: Self.inventoryPath, text: manifest, mode: 0o600)),
             .write(ManagedFile(path: Self.appliedCommitPath, text: commit + "\n", mode: 0o644)),
             .write(ManagedFile(path: Self.currentPath, text: "\(number)\n", mode: 0o600)),
+            .remove(path: Self.pendingPath),
         ]
+    }
+
+    /// The operation that marks the host as moving to this state.
+    public var pendingOperation: HostOperation {
+        .write(ManagedFile(path: Self.pendingPath, text: manifest, mode: 0o600))
     }
 
     /// An old generation's stored files, their now-empty folders, its
@@ -123,11 +135,13 @@ public struct Generation: Sendable, Hashable {
         }
     }
 
-    /// Parses a MANIFEST with the stored file contents read back.
+    /// Parses a MANIFEST with the stored file contents read back. With
+    /// `contents` nil (a pending record, which stores no copies) every
+    /// file comes back empty: only its path, owner, mode and daemon count.
     public static func parse(
         number: Int,
         manifest text: String,
-        contents: [String: [UInt8]]
+        contents: [String: [UInt8]]?
     ) -> Generation? {
         var commit = ""
         var host = ""
@@ -151,9 +165,16 @@ public struct Generation: Sendable, Hashable {
                 guard parts.count == 4, let mode = UInt16(parts[1], radix: 8) else { return nil }
                 directories.append(ManagedDirectory(path: parts[3], mode: mode, owner: parts[2]))
             case "file", "secret":
-                guard fields.count == 6, let mode = UInt16(fields[1], radix: 8),
-                    let content = contents[fields[5]], FileDrift.sha256Hex(content) == fields[3]
-                else { return nil }
+                guard fields.count == 6, let mode = UInt16(fields[1], radix: 8) else { return nil }
+                let content: [UInt8]
+                if let contents {
+                    guard let stored = contents[fields[5]], FileDrift.sha256Hex(stored) == fields[3] else {
+                        return nil
+                    }
+                    content = stored
+                } else {
+                    content = []
+                }
                 files.append(
                     ManagedFile(
                         path: fields[5],

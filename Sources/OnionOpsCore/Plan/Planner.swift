@@ -54,7 +54,7 @@ public struct Planner: Sendable {
         // What the inventory lists and the desired state no longer does.
         let wantedFiles = Set(desired.files.map(\.path))
         let wantedDirectories = Set(desired.directories.map(\.path))
-        let leaving = (snapshot.current?.state.files ?? []).filter {
+        let leaving = (snapshot.inventory?.files ?? []).filter {
             !wantedFiles.contains($0.path) && snapshot.files[$0.path] != nil
         }
         // A kept key keeps its folder whole (public key, hostname).
@@ -76,7 +76,7 @@ public struct Planner: Sendable {
                 )
             )
         }
-        for old in snapshot.current?.state.directories ?? []
+        for old in snapshot.inventory?.directories ?? []
         where !wantedDirectories.contains(old.path) && snapshot.files[old.path] != nil {
             // A folder still holding a kept key stays, with its parents.
             if keptFolders.contains(where: { $0 == old.path || $0.hasPrefix(old.path + "/") }) { continue }
@@ -92,7 +92,7 @@ public struct Planner: Sendable {
                 plan.daemons[instance] = .reload
             }
         }
-        let previous = Set(snapshot.current?.state.instances ?? []).union(snapshot.running.keys)
+        let previous = Set(snapshot.inventory?.instances ?? []).union(snapshot.running.keys)
         for instance in previous where !wanted.contains(instance) && snapshot.running[instance] != nil {
             plan.daemons[instance] = .stop
         }
