@@ -39,6 +39,7 @@ struct CrashConsistencyTests {
         var phases: [CrashPhase: Int] = [:]
         var killed = 0
         var finishedFirst = 0
+        var reverted = 0
         var slowest = 0.0
         var trial = 0
         // Until `kills` runs were killed mid-run (some finish first).
@@ -59,19 +60,23 @@ struct CrashConsistencyTests {
                 phases[phase, default: 0] += 1
                 #expect(problems.isEmpty, "trial \(trial), killed after \(delay) s: \(problems)")
             }
-            // The next reconcile converges.
-            let next = try sandbox.reconcile(to)
+            // The next reconcile converges, to the same revision or, as an
+            // operator who reverts would, back to the one it came from
+            // (then what the killed run added must go).
+            let settle = Bool.random(using: &random) ? to : from
+            reverted += settle == from ? 1 : 0
+            let next = try sandbox.reconcile(settle)
             slowest = max(slowest, next.seconds)
             try #require(
                 next.exitCode == 0, "trial \(trial): the reconcile after the kill failed:\n\(next.stdout)\(next.stderr)"
             )
             for host in sandbox.hosts {
-                let problems = try await sandbox.convergenceProblems(host: host, revision: to)
+                let problems = try await sandbox.convergenceProblems(host: host, revision: settle)
                 try #require(problems.isEmpty, "trial \(trial), killed after \(delay) s: \(problems)")
             }
-            let status = try OnionOpsBinary.run(["status", sandbox.folders[to] ?? ""])
+            let status = try OnionOpsBinary.run(["status", sandbox.folders[settle] ?? ""])
             #expect(status.exitCode == 0, "trial \(trial): status after converging:\n\(status.stdout)")
-            from = to
+            from = settle
             if (trial + 1) % 10 == 0 {
                 RobustnessWorld.report("crash: \(trial + 1) trials, \(killed)/\(kills) killed mid-run")
             }
@@ -80,7 +85,7 @@ struct CrashConsistencyTests {
             "crash: \(trial) trials, \(killed) SIGKILLed mid-run (\(finishedFirst) finished before the kill); "
                 + "host states seen after the kill: "
                 + CrashPhase.allCases.map { "\($0.rawValue) \(phases[$0, default: 0])" }.joined(separator: ", ")
-                + "; slowest converging reconcile \(String(format: "%.2f", slowest)) s")
+                + "; \(reverted) next runs went back to the old revision; slowest converging reconcile \(String(format: "%.2f", slowest)) s")
         #expect(killed >= kills, "only \(killed) of \(trial) runs were killed mid-run")
         #expect(phases[.midApply, default: 0] > 0, "no kill landed mid-apply: the window is wrong")
     }

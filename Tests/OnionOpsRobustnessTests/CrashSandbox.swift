@@ -39,9 +39,11 @@ final class CrashSandbox: Sendable {
                 let projectsPath = target + "/projects.yaml"
                 var text = try String(contentsOfFile: projectsPath, encoding: .utf8)
                 for (old, new) in [
+                    // shop (the only project on 2) to 1 first, then the
+                    // first of the two on 1, news, to 2.
+                    ("torInstances: 2}", "torInstances: 1}"),
                     ("torInstances: 1}", "torInstances: 2}"),
                     ("subdomains: [www, static]", "subdomains: [www, m]"),
-                    ("{hosts: [edge-1, edge-2], torInstances: 2}", "{hosts: [edge-1, edge-2], torInstances: 1}"),
                     ("paths: [/wp-admin]", "paths: [/wp-admin, /xmlrpc.php]"),
                 ] {
                     guard let range = text.range(of: old) else {
