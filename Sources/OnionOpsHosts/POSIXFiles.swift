@@ -124,12 +124,27 @@ struct POSIXFiles {
         )
     }
 
+    /// nil when the file is not there. One open decides: a file a daemon
+    /// creates between a failed read and a later existence check must not
+    /// turn "absent" into an error.
     func read(_ path: String) throws(HostError) -> [UInt8]? {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            if access(path, F_OK) != 0 { return nil }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
             throw fail("cannot read", path)
         }
-        return Array(data)
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count == 0 { return bytes }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw fail("cannot read", path)
+            }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
     }
 
     /// getpwnam_r/getpwuid_r: the plain forms share one static buffer,

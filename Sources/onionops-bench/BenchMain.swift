@@ -18,7 +18,7 @@ struct BenchMain {
         Scenario(
             name: "1,000 sites, 10 hosts x 2 tor",
             topology: SyntheticTopology(
-                hosts: 10, projects: 1, sitesPerProject: 1000, hostsPerProject: 10, torInstances: 2)
+                hosts: 10, projects: 10, sitesPerProject: 100, hostsPerProject: 10, torInstances: 2)
         ),
         Scenario(
             name: "10,000 sites, 100 hosts",

@@ -64,6 +64,21 @@ struct ValidatorTests {
         #expect(Self.codes(topology(instances: 3)) == [.tooManyBackends])  // 9
     }
 
+    @Test("127 sites per project are allowed, 128 are not: nginx's sub_filter takes 255 patterns")
+    func siteLimit() {
+        func topology(sites: Int) -> Topology {
+            let list = (0..<sites).map { number in
+                var key = [UInt8](repeating: 7, count: 32)
+                key[0] = UInt8(number & 0xFF)
+                key[1] = UInt8(number >> 8)
+                return Site(onion: OnionAddress(publicKey: key).description, upstream: "s\(number).example.org")
+            }
+            return Topology(hosts: [Self.host("a")], projects: [Self.project("big", hosts: ["a"], sites: list)])
+        }
+        #expect(Self.codes(topology(sites: 127)).isEmpty)
+        #expect(Self.codes(topology(sites: 128)) == [.valueOutOfRange])
+    }
+
     @Test("two hardmap projects may share an identical site on one host (hardmap-cpu)")
     func hardmapCPU() {
         let topology = Topology(

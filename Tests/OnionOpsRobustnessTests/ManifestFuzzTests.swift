@@ -111,7 +111,7 @@ struct ManifestFuzzTests {
             let example = sandbox.example
             let first = try sandbox.reconcile(sandbox.folder, revision: "original")
             try #require(first.exitCode == 0, "\(example.name): \(first.stdout)\(first.stderr)")
-            let before = try await sandbox.fingerprint()
+            var before = try await sandbox.fingerprint()
             var refused = 0
             var accepted = 0
             var attempts = 0
@@ -136,6 +136,8 @@ struct ManifestFuzzTests {
                     )
                     let back = try sandbox.reconcile(sandbox.folder, revision: "original")
                     try #require(back.exitCode == 0, "\(example.name): back to the original: \(back.stdout)")
+                    // Daemons the mutant restarted have new pids.
+                    before = try await sandbox.fingerprint()
                 } else {
                     guard refused < refusedPerExample else { continue }
                     refused += 1
