@@ -85,7 +85,8 @@ struct CrashConsistencyTests {
             "crash: \(trial) trials, \(killed) SIGKILLed mid-run (\(finishedFirst) finished before the kill); "
                 + "host states seen after the kill: "
                 + CrashPhase.allCases.map { "\($0.rawValue) \(phases[$0, default: 0])" }.joined(separator: ", ")
-                + "; \(reverted) next runs went back to the old revision; slowest converging reconcile \(String(format: "%.2f", slowest)) s")
+                + "; \(reverted) next runs went back to the old revision; slowest converging reconcile \(String(format: "%.2f", slowest)) s"
+        )
         #expect(killed >= kills, "only \(killed) of \(trial) runs were killed mid-run")
         #expect(phases[.midApply, default: 0] > 0, "no kill landed mid-apply: the window is wrong")
     }
