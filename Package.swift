@@ -167,6 +167,7 @@ let package = Package(
                 "OnionOpsGit",
                 "OnionOpsDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),

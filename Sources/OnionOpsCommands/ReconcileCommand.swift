@@ -18,6 +18,11 @@ struct ReconcileCommand: AsyncParsableCommand {
             backend host of their project came through; removals after that. A failed gate puts the \
             host back on its previous generation and reports it.
 
+            When every host was last applied from these very inputs (the manifest folder's files, \
+            sealed keys included, and this onionops binary) and still matches what it recorded \
+            (every file's hash, mode and owner, every daemon up, no apply pending), nothing is \
+            decrypted or rendered: each host is reported in sync. --full skips that shortcut.
+
             Exit codes: 0 in sync or applied; 1 error (invalid manifests, unreachable host, failed \
             rollback); 2 changes pending (--dry-run); 3 a host failed and was rolled back.
 
@@ -51,17 +56,25 @@ struct ReconcileCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A name for what is applied (default: a hash of the rendered state).")
     var revision: String?
 
+    @Flag(name: .long, help: "Render and compare everything even when the inputs and hosts are unchanged.")
+    var full = false
+
     init() {}
 
     func run() async throws {
         let selection = hosts?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } ?? []
         let fetched = try await RevisionFetch.latest(source.source(folder: options.path))
+        let inputs = try InputsDigest.of(folder: fetched.folder)
+        let text = options.output == .text
+        if !full, text, try await unchanged(fetched.folder, inputs: inputs, revision: revision ?? fetched.idOrNil) {
+            return
+        }
         let deployment = try await Deployment.load(
             fetched.folder, identity: identity, hosts: selection, revision: revision ?? fetched.idOrNil,
             output: options.output)
-        let text = options.output == .text
         let reconciler = Reconciler(
-            options: ReconcileOptions(parallel: parallel, pruneKeys: pruneKeys, commit: deployment.revision),
+            options: ReconcileOptions(
+                parallel: parallel, pruneKeys: pruneKeys, commit: deployment.revision, inputs: inputs),
             events: { event in if text { ReconcileProgress.print(event) } }
         )
         if dryRun {
@@ -75,5 +88,25 @@ struct ReconcileCommand: AsyncParsableCommand {
         let report = PlanReport(reports, revision: deployment.revision, dryRun: false)
         Console.out(text ? report.resultText() : JSONOutput.render(report))
         throw ExitCode(ReconcileExit.code(reports))
+    }
+
+    /// The shortcut: true (and each host reported in sync) when every
+    /// selected host is as it was last applied from `inputs`.
+    private func unchanged(_ folder: String, inputs: String, revision: String?) async throws -> Bool {
+        let set = try await ManifestSet.load(folder, output: options.output)
+        let selection = hosts?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } ?? []
+        let chosen = set.topology.hosts.filter { selection.isEmpty || selection.contains($0.name) }
+        guard !chosen.isEmpty, selection.allSatisfy({ name in chosen.contains { $0.name == name } }) else {
+            return false
+        }
+        let verdicts = await NoOpCheck(inputs: inputs, commit: revision, parallel: parallel).check(chosen)
+        var lines: [String] = []
+        for (host, verdict) in zip(chosen, verdicts) {
+            guard case .unchanged(let generation, let commit) = verdict else { return false }
+            lines.append("\(host.name): in-sync, generation \(generation), revision \(commit)")
+        }
+        Console.err("\(chosen.count) hosts unchanged since their last apply from these inputs; nothing to render")
+        Console.out(lines.joined(separator: "\n"))
+        return true
     }
 }

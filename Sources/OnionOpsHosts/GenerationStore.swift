@@ -25,11 +25,13 @@ public struct GenerationStore: Sendable {
 
     /// Stores `state` as the next generation and makes it current.
     @discardableResult
-    public func record(_ state: HostDesiredState, commit: String) async throws(HostError) -> Generation {
+    public func record(_ state: HostDesiredState, commit: String, inputs: String? = nil) async throws(HostError)
+        -> Generation
+    {
         let (numbers, _) = try await index()
         let generation = Generation(
             number: (numbers.max() ?? 0) + 1, commit: commit, state: state,
-            recordedAt: Int(Date().timeIntervalSince1970))
+            recordedAt: Int(Date().timeIntervalSince1970), inputs: inputs)
         let dropped = numbers.filter { !generation.kept(after: numbers, keep: keep).contains($0) }
         let manifests = try await transport.read(dropped.map(Generation.manifestPath))
         var pruned: [Int: [String]] = [:]

@@ -31,6 +31,12 @@ public struct LocalTransport: HostTransport {
         }
     }
 
+    /// A signal 0 of our own instead of spawning `kill -0`.
+    public func isAlive(_ pid: Int32) async throws(HostError) -> Bool {
+        try checkReachable()
+        return kill(pid, 0) == 0
+    }
+
     public func stat(_ paths: [String]) async throws(HostError) -> [String: FileStatus] {
         try checkReachable()
         var result: [String: FileStatus] = [:]

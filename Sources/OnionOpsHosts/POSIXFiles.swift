@@ -1,5 +1,6 @@
 import Foundation
 import OnionOpsCore
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -149,7 +150,22 @@ struct POSIXFiles {
 
     /// getpwnam_r/getpwuid_r: the plain forms share one static buffer,
     /// and hosts are worked on in parallel.
+    /// Users found so far (only found ones: a user may be created later).
+    private static let ids = Mutex<[String: IDs]>([:])
+
+    struct IDs: Sendable {
+        var uid: uid_t
+        var gid: gid_t
+    }
+
     func ids(of user: String) throws(HostError) -> (uid_t, gid_t) {
+        if let known = Self.ids.withLock({ $0[user] }) { return (known.uid, known.gid) }
+        let found = try lookUpIDs(of: user)
+        Self.ids.withLock { $0[user] = IDs(uid: found.0, gid: found.1) }
+        return found
+    }
+
+    private func lookUpIDs(of user: String) throws(HostError) -> (uid_t, gid_t) {
         var entry = passwd()
         var result: UnsafeMutablePointer<passwd>?
         var buffer = [CChar](repeating: 0, count: 4096)
@@ -159,7 +175,18 @@ struct POSIXFiles {
         return (entry.pw_uid, entry.pw_gid)
     }
 
+    /// uid -> user name, looked up once per process: each lookup reads
+    /// /etc/passwd, and a host's stat covers thousands of files.
+    private static let names = Mutex<[uid_t: String]>([:])
+
     func userName(of uid: uid_t) -> String {
+        if let known = Self.names.withLock({ $0[uid] }) { return known }
+        let name = lookUpUserName(of: uid)
+        Self.names.withLock { $0[uid] = name }
+        return name
+    }
+
+    private func lookUpUserName(of uid: uid_t) -> String {
         var entry = passwd()
         var result: UnsafeMutablePointer<passwd>?
         var buffer = [CChar](repeating: 0, count: 4096)

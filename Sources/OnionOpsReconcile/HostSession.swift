@@ -170,13 +170,17 @@ struct HostSession: Sendable {
     }
 
     /// Records the applied state as the next generation.
-    mutating func record(commit: String, keep: Int) async {
+    mutating func record(commit: String, keep: Int, inputs: String?) async {
         guard isHealthy else { return }
-        let changed = !plan.isEmpty || snapshot.current?.commit != commit || snapshot.interrupted != nil
+        // New inputs are recorded too (a new binary, a key file re-sealed),
+        // so the next run can tell that nothing changed without rendering.
+        let changed =
+            !plan.isEmpty || snapshot.current?.commit != commit || snapshot.interrupted != nil
+            || (inputs != nil && snapshot.current?.inputs != inputs)
         if changed {
             do {
                 let generation = try await GenerationStore(transport: transport, keep: keep).record(
-                    desired, commit: commit)
+                    desired, commit: commit, inputs: inputs)
                 report.generation = generation.number
             } catch {
                 // The host runs the new state, but a rollback would not find

@@ -13,6 +13,9 @@ public struct ReconcileOptions: Sendable {
     public var hooks: ApplyHooks
     /// Generations kept on each host.
     public var keepGenerations: Int
+    /// The digest of what the desired state was rendered from, recorded
+    /// with each generation (see `InputsDigest`).
+    public var inputs: String?
 
     public init(
         parallel: Int = 10,
@@ -20,7 +23,8 @@ public struct ReconcileOptions: Sendable {
         commit: String,
         owner: String = "onionops-reconcile",
         hooks: ApplyHooks = .none,
-        keepGenerations: Int = 10
+        keepGenerations: Int = 10,
+        inputs: String? = nil
     ) {
         self.parallel = max(1, parallel)
         self.pruneKeys = pruneKeys
@@ -28,5 +32,6 @@ public struct ReconcileOptions: Sendable {
         self.owner = owner
         self.hooks = hooks
         self.keepGenerations = keepGenerations
+        self.inputs = inputs
     }
 }

@@ -37,6 +37,12 @@ struct BenchMain {
                     .text)
             return
         }
+        if arguments.count == 2, arguments[1] == "--no-op" {
+            let binary = URL(fileURLWithPath: arguments[0]).deletingLastPathComponent().appendingPathComponent(
+                "onionops")
+            print(Table(header: NoOpBench.header, rows: try NoOpBench.rows(binary: binary.path)).text)
+            return
+        }
         if arguments.count == 3, arguments[1] == "--scenario", let index = Int(arguments[2]) {
             try run(scenarios[index])
             return
@@ -72,6 +78,9 @@ struct BenchMain {
         let latency = Table(
             header: ["GitOps", "p50", "p95", "range"], rows: try PushLatencyBench.rows(binary: binary))
         print(latency.text)
+        print("")
+        let noOp = Table(header: NoOpBench.header, rows: try NoOpBench.rows(binary: binary))
+        print(noOp.text)
         if let path = ProcessInfo.processInfo.environment["ONIONOPS_BENCH_RESULTS"] {
             let commit = (try? Command.run("/usr/bin/git", ["rev-parse", "--short", "HEAD"]).output) ?? "?"
             let machine =
@@ -99,6 +108,14 @@ struct BenchMain {
                 real tor offline and nginx) until both hosts record the pushed commit.
 
                 \(latency.markdown)
+                ## No-op reconcile
+
+                A converged local sandbox host (real tor offline, nginx): the release
+                `onionops reconcile` of unchanged manifests, whole process, median of
+                \(NoOpBench.rounds) runs, against `sha256sum` over the same managed files in
+                one process (the floor), measured in the same run.
+
+                \(noOp.markdown)
                 """
             try report.write(toFile: path, atomically: true, encoding: .utf8)
         }

@@ -12,12 +12,19 @@ public struct Generation: Sendable, Hashable {
     public var state: HostDesiredState
     /// When it was recorded (Unix time), for `onionops history`.
     public var recordedAt: Int?
+    /// A digest of everything the state was rendered from (manifests,
+    /// sealed keys, the onionops binary): while it and the host are
+    /// unchanged, a reconcile has nothing to render.
+    public var inputs: String?
 
-    public init(number: Int, commit: String, state: HostDesiredState, recordedAt: Int? = nil) {
+    public init(
+        number: Int, commit: String, state: HostDesiredState, recordedAt: Int? = nil, inputs: String? = nil
+    ) {
         self.number = number
         self.commit = commit
         self.state = state
         self.recordedAt = recordedAt
+        self.inputs = inputs
     }
 
     public static let directory = HostLayout.stateDirectory + "/generations"
@@ -44,6 +51,7 @@ public struct Generation: Sendable, Hashable {
     public var manifest: String {
         var lines = ["commit \(commit)", "host \(state.host)", "root \(state.root)"]
         if let recordedAt { lines.append("recorded \(recordedAt)") }
+        if let inputs { lines.append("inputs \(inputs)") }
         for instance in state.instances {
             lines.append("instance \(instance.record)")
         }
@@ -150,6 +158,7 @@ public struct Generation: Sendable, Hashable {
         var files: [ManagedFile] = []
         var instances: [DaemonInstance] = []
         var recordedAt: Int?
+        var inputs: String?
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: " ", maxSplits: 5).map(String.init)
             switch fields.first {
@@ -157,6 +166,7 @@ public struct Generation: Sendable, Hashable {
             case "host": host = fields.dropFirst().joined(separator: " ")
             case "root": root = fields.dropFirst().joined(separator: " ")
             case "recorded": recordedAt = fields.count == 2 ? Int(fields[1]) : nil
+            case "inputs": inputs = fields.count == 2 ? fields[1] : nil
             case "instance":
                 guard let instance = DaemonInstance(record: line.dropFirst("instance ".count)) else { return nil }
                 instances.append(instance)
@@ -191,6 +201,42 @@ public struct Generation: Sendable, Hashable {
         }
         let state = HostDesiredState(
             host: host, root: root, instances: instances, directories: directories, files: files)
-        return Generation(number: number, commit: commit, state: state, recordedAt: recordedAt)
+        return Generation(number: number, commit: commit, state: state, recordedAt: recordedAt, inputs: inputs)
+    }
+
+    /// One folder or file as a MANIFEST records it, hash included, for
+    /// checking a host against its generation without the stored copies.
+    public struct Entry: Sendable, Hashable {
+        public var path: String
+        public var isDirectory: Bool
+        public var mode: UInt16
+        public var owner: String
+        /// Hex SHA-256 of a file's bytes; nil for a folder.
+        public var sha256: String?
+
+        /// Whether `status` (nil: absent) matches this entry.
+        public func matches(_ status: FileStatus?) -> Bool {
+            guard let status else { return false }
+            return status.isDirectory == isDirectory && status.mode == mode && status.owner == owner
+                && (isDirectory || status.sha256 == sha256)
+        }
+    }
+
+    /// The folders and files a MANIFEST lists, with their hashes.
+    public static func entries(inManifest text: String) -> [Entry] {
+        text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ", maxSplits: 5).map(String.init)
+            switch fields.first {
+            case "dir":
+                let parts = line.split(separator: " ", maxSplits: 3).map(String.init)
+                guard parts.count == 4, let mode = UInt16(parts[1], radix: 8) else { return nil }
+                return Entry(path: parts[3], isDirectory: true, mode: mode, owner: parts[2], sha256: nil)
+            case "file", "secret":
+                guard fields.count == 6, let mode = UInt16(fields[1], radix: 8) else { return nil }
+                return Entry(path: fields[5], isDirectory: false, mode: mode, owner: fields[2], sha256: fields[3])
+            default:
+                return nil
+            }
+        }
     }
 }

@@ -23,6 +23,9 @@ public protocol HostTransport: Sendable {
     /// optional standard input.
     func run(_ command: [String], input: [UInt8]) async throws(HostError) -> CommandOutput
 
+    /// Whether a process exists on the host (default: `kill -0` run there).
+    func isAlive(_ pid: Int32) async throws(HostError) -> Bool
+
     /// Takes the host's lock, or fails naming who holds it. A lock whose
     /// owner process is gone is taken over.
     func lock(owner: String) async throws(HostError) -> HostLock
