@@ -64,9 +64,12 @@ struct ReconcileCommand: AsyncParsableCommand {
     func run() async throws {
         let selection = hosts?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } ?? []
         let fetched = try await RevisionFetch.latest(source.source(folder: options.path))
-        let inputs = try InputsDigest.of(folder: fetched.folder)
+        // Unreadable inputs: no digest, no shortcut; loading says what is wrong.
+        let inputs = try? InputsDigest.of(folder: fetched.folder)
         let text = options.output == .text
-        if !full, text, try await unchanged(fetched.folder, inputs: inputs, revision: revision ?? fetched.idOrNil) {
+        if !full, text, let inputs,
+            try await unchanged(fetched.folder, inputs: inputs, revision: revision ?? fetched.idOrNil)
+        {
             return
         }
         let deployment = try await Deployment.load(

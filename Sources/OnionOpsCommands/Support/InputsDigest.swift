@@ -21,6 +21,15 @@ enum InputsDigest {
             add(UUID().uuidString)
         }
         let base = URL(fileURLWithPath: folder)
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: folder])
+        }
+        // A single manifest file: its bytes are the input.
+        guard isFolder.boolValue else {
+            hasher.update(data: try Data(contentsOf: base))
+            return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        }
         var files: [String] = []
         if let walker = FileManager.default.enumerator(atPath: folder) {
             while let relative = walker.nextObject() as? String {
