@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OnionOpsCore
 import OnionOpsDaemon
+import OnionOpsManifest
 import OnionOpsReconcile
 
 /// `onionops reconcile [PATH] [--dry-run]`.
@@ -96,7 +97,12 @@ struct ReconcileCommand: AsyncParsableCommand {
     /// The shortcut: true (and each host reported in sync) when every
     /// selected host is as it was last applied from `inputs`.
     private func unchanged(_ folder: String, inputs: String, revision: String?) async throws -> Bool {
-        let set = try await ManifestSet.load(folder, output: options.output)
+        // Intake without the plaintext-key scan: these very files passed it
+        // when they were applied. Anything invalid takes the full path,
+        // which reports it.
+        let loaded = await ManifestLoader().load(from: FolderManifestSource(path: folder))
+        guard loaded.isValid else { return false }
+        let set = ManifestSet(path: folder, topology: loaded.topology)
         let selection = hosts?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } ?? []
         let chosen = set.topology.hosts.filter { selection.isEmpty || selection.contains($0.name) }
         guard !chosen.isEmpty, selection.allSatisfy({ name in chosen.contains { $0.name == name } }) else {
