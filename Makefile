@@ -11,7 +11,7 @@ BIN := .build/debug/onionops
 DEBIAN_PACKAGES := libgit2-dev libyaml-dev pkg-config tor nginx onionbalance \
 	openssh-client openssh-server age git curl
 
-.PHONY: all deps build demo demo-stop test e2e robustness lint format clean help bench
+.PHONY: all deps build demo demo-stop test e2e robustness lint format clean help bench bench-ansible
 
 all: build
 
@@ -88,8 +88,34 @@ clean:
 
 # Release-build benchmarks: validate + render of synthetic topologies against
 # a SHA-256 floor, keys against tor per key, certificates against openssl per
-# certificate, all measured in the same run. Writes Benchmarks/RESULTS.md.
-bench: deps
+# certificate, push-to-applied latency, and a 20-host SSH fan-out against
+# Ansible, all measured in the same run. Writes Benchmarks/RESULTS.md.
+bench: deps bench-ansible
 	$(SWIFT) build -c release --product onionops-bench
 	$(SWIFT) build -c release --product onionops
-	ONIONOPS_BENCH_RESULTS=Benchmarks/RESULTS.md .build/release/onionops-bench
+	ONIONOPS_BENCH_ANSIBLE=$(CURDIR)/$(BENCH_VENV)/bin/ansible-playbook \
+		ONIONOPS_BENCH_RESULTS=Benchmarks/RESULTS.md .build/release/onionops-bench
+
+# The fan-out baseline: ansible-core from PyPI in a venv of its own under
+# .build, on Debian's python3 (which needs python3-venv for venvs), one
+# release line so runs stay comparable. If it cannot be installed (no
+# network), the fan-out part of the bench says skipped and the rest runs.
+BENCH_VENV := .build/bench-venv
+ANSIBLE_CORE := ansible-core==2.19.*
+
+bench-ansible:
+	@if [ -x $(BENCH_VENV)/bin/ansible-playbook ]; then \
+		echo "==> ansible-core: present in $(BENCH_VENV)"; \
+	else \
+		if ! dpkg-query -W -f='$${Status}' python3-venv 2>/dev/null | grep -q "install ok installed"; then \
+			echo "==> installing: python3-venv"; \
+			if [ "$$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+			$$SUDO apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends python3-venv; \
+		fi; \
+		echo "==> installing $(ANSIBLE_CORE) into $(BENCH_VENV)"; \
+		rm -rf $(BENCH_VENV); \
+		{ /usr/bin/python3 -m venv $(BENCH_VENV) && \
+			$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check '$(ANSIBLE_CORE)'; } || \
+			echo "warning: ansible-core not installed; the bench's fan-out part will say skipped"; \
+	fi

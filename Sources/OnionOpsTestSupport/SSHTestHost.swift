@@ -11,8 +11,15 @@ public final class SSHTestHost: Sendable {
     public let connection: SSHConnection
     public let controlDirectory: String
     private let daemon: Mutex<BackgroundProcess>
+    private let plainShell: Bool
 
-    public init(address: String) throws {
+    /// With `plainShell`, sshd runs in a private mount namespace where the
+    /// login user's ~/.bashrc is empty. Bash reads that file for every
+    /// command sshd runs, and a developer's or CI's root can carry a slow
+    /// one (pyenv init: about 0.25 s per command here) that a server would
+    /// not have; a benchmark that counts SSH round trips must not pay it.
+    public init(address: String, plainShell: Bool = false) throws {
+        self.plainShell = plainShell
         folder = try TemporaryFolder(prefix: "oo-ssh")
         let path = folder.path
         try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
@@ -43,14 +50,12 @@ public final class SSHTestHost: Sendable {
             StrictModes no
             UsePAM no
             MaxStartups 100
+            Subsystem sftp internal-sftp
             """.write(toFile: "\(path)/sshd_config", atomically: true, encoding: .utf8)
             try "[\(address)]:\(port) \(hostKey)\n".write(
                 toFile: "\(path)/known_hosts", atomically: true, encoding: .utf8)
-            let daemon = try BackgroundProcess(
-                "/usr/sbin/sshd",
-                ["-D", "-e", "-f", "\(path)/sshd_config"],
-                log: "\(path)/sshd-\(attempt).log"
-            )
+            let daemon = try Self.startDaemon(
+                config: "\(path)/sshd_config", log: "\(path)/sshd-\(attempt).log", plainShell: plainShell)
             let probe = SSHConnection(
                 address: address,
                 port: port,
@@ -72,6 +77,23 @@ public final class SSHTestHost: Sendable {
         self.daemon = Mutex(daemon)
         self.connection = probe
         controlDirectory = "\(path)/ctl"
+    }
+
+    /// sshd in the foreground; with `plainShell` (and as root, which the
+    /// bind mount needs), behind `unshare`, which execs into it, so the pid
+    /// is sshd's own either way.
+    static func startDaemon(config: String, log: String, plainShell: Bool) throws -> BackgroundProcess {
+        let bashrc = NSHomeDirectory() + "/.bashrc"
+        guard plainShell, getuid() == 0, FileManager.default.fileExists(atPath: bashrc) else {
+            return try BackgroundProcess("/usr/sbin/sshd", ["-D", "-e", "-f", config], log: log)
+        }
+        return try BackgroundProcess(
+            "/usr/bin/unshare",
+            [
+                "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
+                #"mount --bind /dev/null "$1" && exec /usr/sbin/sshd -D -e -f "$2""#, "sh", bashrc, config,
+            ],
+            log: log)
     }
 
     /// One plain login, the way the transport logs in.
@@ -104,8 +126,8 @@ public final class SSHTestHost: Sendable {
     /// Listens again on the same address and port.
     public func restore() throws {
         let path = folder.path
-        let restarted = try BackgroundProcess(
-            "/usr/sbin/sshd", ["-D", "-e", "-f", "\(path)/sshd_config"], log: "\(path)/sshd-restored.log")
+        let restarted = try Self.startDaemon(
+            config: "\(path)/sshd_config", log: "\(path)/sshd-restored.log", plainShell: plainShell)
         _ = restarted.wait(upTo: 5) { Self.answers(connection) }
         daemon.withLock { $0 = restarted }
     }

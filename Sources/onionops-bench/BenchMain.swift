@@ -43,6 +43,12 @@ struct BenchMain {
             print(Table(header: NoOpBench.header, rows: try NoOpBench.rows(binary: binary.path)).text)
             return
         }
+        if arguments.count == 2, arguments[1] == "--fan-out" {
+            let binary = URL(fileURLWithPath: arguments[0]).deletingLastPathComponent().appendingPathComponent(
+                "onionops")
+            print(Table(header: FanOutBench.header, rows: try await FanOutBench.rows(binary: binary.path)).text)
+            return
+        }
         if arguments.count == 3, arguments[1] == "--scenario", let index = Int(arguments[2]) {
             try run(scenarios[index])
             return
@@ -81,6 +87,9 @@ struct BenchMain {
         print("")
         let noOp = Table(header: NoOpBench.header, rows: try NoOpBench.rows(binary: binary))
         print(noOp.text)
+        print("")
+        let fanOut = Table(header: FanOutBench.header, rows: try await FanOutBench.rows(binary: binary))
+        print(fanOut.text)
         if let path = ProcessInfo.processInfo.environment["ONIONOPS_BENCH_RESULTS"] {
             let commit = (try? Command.run("/usr/bin/git", ["rev-parse", "--short", "HEAD"]).output) ?? "?"
             let machine =
@@ -116,6 +125,23 @@ struct BenchMain {
                 one process (the floor), measured in the same run.
 
                 \(noOp.markdown)
+                ## Fan-out against Ansible
+
+                The release `onionops` binary and `ansible-playbook` (ansible-core from PyPI, forks 20,
+                pipelining on) put the same files onto the same 20 sandbox hosts, each a real sshd on
+                loopback; onionops with `--parallel 20`. Ansible applies what `onionops render
+                --with-keys` writes for each host, as Jinja2 templates (binary key files as copies) and
+                folders with the same owners and modes; afterwards every file and folder is compared
+                with what onionops wrote. Both tools take turns on the same hosts (daemons stopped and
+                roots wiped in between), and every timed run opens its SSH connections afresh. Each
+                sshd gives its login user an empty ~/.bashrc, as a server's would be (the build
+                machine's root sources pyenv there, about 0.25 s per SSH command, which would weigh
+                on Ansible's many round trips most).
+                onionops's apply also runs its gates (nginx -t, tor --verify-config, checks that nginx
+                answers and tor holds every address) and starts a tor and an nginx on every host;
+                Ansible only writes files.
+
+                \(fanOut.markdown)
                 """
             try report.write(toFile: path, atomically: true, encoding: .utf8)
         }
