@@ -54,8 +54,11 @@ struct BenchMain {
             return
         }
         print("onionops-bench: validate + render + plan, release build; each scenario in its own process")
+        // Every figure here is wall time on a small machine: say how busy
+        // it was when the run began, so a run beside a build reads as one.
+        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "?"
         print(
-            "machine: \(ProcessInfo.processInfo.processorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB"
+            "machine: \(ProcessInfo.processInfo.processorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB, load average \(load) at start"
         )
         print("")
         let header = [
@@ -93,7 +96,7 @@ struct BenchMain {
         if let path = ProcessInfo.processInfo.environment["ONIONOPS_BENCH_RESULTS"] {
             let commit = (try? Command.run("/usr/bin/git", ["rev-parse", "--short", "HEAD"]).output) ?? "?"
             let machine =
-                "\(ProcessInfo.processInfo.processorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB"
+                "\(ProcessInfo.processInfo.processorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB, load average \(load) at start"
             let report = """
                 # Benchmarks
 
