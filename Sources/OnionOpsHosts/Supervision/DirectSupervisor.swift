@@ -248,12 +248,15 @@ public struct DirectSupervisor: DaemonSupervisor {
         return try await isAlive(pid) ? pid : nil
     }
 
+    /// A daemon normally writes its pid within a second; a loaded host
+    /// (seen: 20 runnable processes on 2 cores) took over 10 s for tor.
+    /// Waiting longer only delays a start that fails anyway.
     private func waitForPid(_ pidFile: String) async throws(HostError) -> Int32 {
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let pid = try await livePid(pidFile) { return pid }
             try await transport.pause(.milliseconds(20))
         }
-        throw failure("no live pid in \(pidFile) after 10 s")
+        throw failure("no live pid in \(pidFile) after 30 s")
     }
 }
