@@ -105,9 +105,11 @@ struct CrashConsistencyTests {
             // The other runs toward the same revision the host is on: if
             // it got in between, files would flip back.
             let other = current
+            // --full: a run to the revision the hosts are on would otherwise
+            // take the read-only no-op shortcut and never take a lock.
             let processes = try [
-                sandbox.start(one, log: sandbox.folder.path + "/one.log"),
-                sandbox.start(other, log: sandbox.folder.path + "/other.log"),
+                sandbox.start(one, log: sandbox.folder.path + "/one.log", extra: ["--full"]),
+                sandbox.start(other, log: sandbox.folder.path + "/other.log", extra: ["--full"]),
             ]
             for process in processes { _ = process.wait(upTo: 120) { false } }
             let codes = processes.map(\.exitStatus)

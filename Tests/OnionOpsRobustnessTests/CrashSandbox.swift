@@ -93,8 +93,8 @@ final class CrashSandbox: Sendable {
     }
 
     /// The same, in the background, for a test to kill.
-    func start(_ revision: String, log: String) throws -> BackgroundProcess {
-        try BackgroundProcess(OnionOpsBinary.url.path, arguments(revision), log: log)
+    func start(_ revision: String, log: String, extra: [String] = []) throws -> BackgroundProcess {
+        try BackgroundProcess(OnionOpsBinary.url.path, arguments(revision) + extra, log: log)
     }
 
     func stopAll() {
