@@ -51,7 +51,7 @@ struct RenderFuzzTests {
         let expected = try Self.shape(of: try Renderer(identities: TestBackendIdentities()).render(baseline.topology))
         #expect(expected.mapEntriesWellFormed)
 
-        var generator = SplitMix(
+        var generator = SeededGenerator(
             seed: slot.utf8.reduce(1_469_598_103_934_665_603) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 })
         var refused = 0
         var rendered = 0
@@ -75,20 +75,5 @@ struct RenderFuzzTests {
         #expect(refused + rendered == Self.casesPerField)
         // Every case with an injection character must have been refused.
         #expect(refused > 0)
-    }
-}
-
-/// A small deterministic generator, so a failing case reproduces.
-struct SplitMix {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }

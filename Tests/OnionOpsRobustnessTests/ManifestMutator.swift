@@ -1,4 +1,5 @@
 import Foundation
+import OnionOpsTestSupport
 
 /// Mutations of a manifest's text, the kinds a hurried edit, a bad merge or
 /// a hostile pull request make: bytes flipped or dropped, lines deleted,
