@@ -11,7 +11,7 @@ BIN := .build/debug/onionops
 DEBIAN_PACKAGES := libgit2-dev libyaml-dev pkg-config tor nginx onionbalance \
 	openssh-client openssh-server age git curl
 
-.PHONY: all deps build demo demo-stop test e2e robustness lint format clean help bench bench-ansible
+.PHONY: all deps build demo demo-stop test e2e robustness security lint format clean help bench bench-ansible
 
 all: build
 
@@ -21,6 +21,7 @@ help:
 	@echo "make test    install deps, build, lint and run every test"
 	@echo "make e2e     every Examples/ topology through a private Tor network"
 	@echo "make robustness  SIGKILL crash consistency, manifest fuzzer, concurrent reconcilers"
+	@echo "make security  the hardening review's attacks, each acted out (daemon users, a second process, forged commits)"
 	@echo "make bench   release benchmarks; writes Benchmarks/RESULTS.md"
 	@echo "make deps    install missing Debian packages (as root)"
 	@echo "make build   debug build of the onionops binary"
@@ -82,6 +83,14 @@ e2e: deps
 robustness: deps
 	$(SWIFT) build --build-tests
 	ONIONOPS_ROBUSTNESS=1 $(SWIFT) test --skip-build --filter OnionOpsRobustnessTests
+
+# Every finding of the hardening review as the attacker would act it out:
+# a daemon user through runuser against root, an unprivileged user on the
+# controller, a forged commit, a caller of watch's listener, a second
+# controller. Needs root.
+security: deps
+	$(SWIFT) build --build-tests
+	ONIONOPS_SECURITY=1 $(SWIFT) test --skip-build --filter OnionOpsSecurityTests
 
 clean:
 	rm -rf .build

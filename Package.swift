@@ -254,6 +254,18 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // `make security`: each finding of the hardening review, acted out by
+        // the attacker (a daemon user through runuser, a second process, a
+        // forged commit).
+        .testTarget(
+            name: "OnionOpsSecurityTests",
+            dependencies: [
+                "OnionOpsCore", "OnionOpsHosts", "OnionOpsManifest", "OnionOpsRender", "OnionOpsSecrets",
+                "OnionOpsReconcile", "OnionOpsKeys", "OnionOpsGit", "OnionOpsDaemon", "OnionOpsCommands",
+                "OnionOpsTestSupport",
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "OnionOpsGitTests",
             dependencies: ["OnionOpsGit", "OnionOpsCore", "OnionOpsManifest", "OnionOpsTestSupport"],
