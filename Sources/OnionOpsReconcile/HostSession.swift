@@ -169,9 +169,23 @@ struct HostSession: Sendable {
         }
     }
 
-    /// Records the applied state as the next generation.
-    mutating func record(commit: String, keep: Int, inputs: String?) async {
+    /// Records the applied state as the next generation; with
+    /// `pruneKeys`, keys that left the host leave every stored generation
+    /// too.
+    mutating func record(commit: String, keep: Int, inputs: String?, pruneKeys: Bool = false) async {
         guard isHealthy else { return }
+        if pruneKeys {
+            let wanted = Set(desired.files.filter(\.isSecret).map(\.path))
+            do {
+                let pruned = try await GenerationStore(transport: transport, keep: keep).pruneSecrets(keeping: wanted)
+                if !pruned.isEmpty {
+                    report.notes.append("pruned \(pruned.count) key file(s) from the stored generations")
+                }
+            } catch {
+                report.notes.append("keys could not be pruned from the stored generations: \(error)")
+                report.status = .error
+            }
+        }
         // New inputs are recorded too (a new binary, a key file re-sealed),
         // so the next run can tell that nothing changed without rendering.
         let changed =
