@@ -296,11 +296,23 @@ struct RepositorySecurityTests {
         let folder = try TemporaryFolder(prefix: "oo-rsec")
         defer { folder.remove() }
         for url in ["http://127.0.0.1:9/ops.git", "git://127.0.0.1:9/ops.git", "HTTP://127.0.0.1:9/ops.git"] {
-            for command in ["reconcile", "drift", "watch"] {
+            for command in ["reconcile", "drift"] {
                 let run = try OnionOpsBinary.run([command, "--repo", url, "--state", folder.path + "/state"])
                 #expect(run.exitCode != 0, "\(command) \(url)")
                 #expect(run.stderr.contains("http:// and git:// authenticate nothing"), "\(command): \(run.stderr)")
             }
+            // watch must refuse to start, not poll the remote forever.
+            let watch = try BackgroundProcess(
+                OnionOpsBinary.url.path,
+                [
+                    "watch", "--repo", url, "--state", folder.path + "/state", "--listen",
+                    "127.0.0.1:\(Int.random(in: 20_000..<60_000))",
+                ],
+                log: folder.path + "/watch.log")
+            let exited = watch.wait(upTo: 10) { false } || !watch.isRunning
+            watch.kill()
+            #expect(exited && watch.exitStatus != 0, "watch \(url) kept running: \(watch.log)")
+            #expect(watch.log.contains("http:// and git:// authenticate nothing"), "\(watch.log)")
             // The library refuses too, whoever calls it.
             #expect(throws: GitError.self) {
                 _ = try GitRepository.sync(url: url, cacheDirectory: folder.path + "/cache")
