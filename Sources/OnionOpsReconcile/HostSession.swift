@@ -41,6 +41,15 @@ struct HostSession: Sendable {
                 try await transport.sweepTemporaryFiles(root: host.connection.root)
             }
             let snapshot = try await SnapshotReader(transport: transport, supervisor: supervisor).read(desired)
+            if !dryRun {
+                // Before any daemon is started, tested or signalled: the
+                // binaries (and users) of every daemon this session may run,
+                // the previous generation's too, which a rollback restarts.
+                try await BinaryTrust.check(
+                    desired.instances + (snapshot.current?.state.instances ?? [])
+                        + (snapshot.interrupted?.state.instances ?? []),
+                    on: host, through: transport)
+            }
             let plan = Planner(pruneKeys: options.pruneKeys).plan(desired, on: snapshot)
             if !dryRun, !plan.isEmpty {
                 // Before the first change: a reconciler killed from here on
