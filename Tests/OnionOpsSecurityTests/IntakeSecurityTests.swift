@@ -95,8 +95,8 @@ struct IntakeSecurityTests {
         EchoCase(
             description: "as an integer", file: "hosts.yaml",
             text: {
-                "apiVersion: onionops/v1\nkind: Host\nmetadata: {name: edge-1}\nspec:\n  local: {root: /tmp/x}\n  ssh: {address: h, port: \($0)}\n"
-            }, line: 6),
+                "apiVersion: onionops/v1\nkind: Host\nmetadata: {name: edge-1}\nspec:\n  ssh: {address: h, port: \($0)}\n"
+            }, line: 5),
         EchoCase(
             description: "as a name a validation rule quotes", file: "hosts.yaml",
             text: {
