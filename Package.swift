@@ -99,6 +99,9 @@ let package = Package(
             dependencies: [
                 "OnionOpsCore",
                 "OnionOpsKeys",
+                // RepositoryFolder: keys/ is read like the rest of the repo,
+                // never through a link.
+                "OnionOpsManifest",
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             swiftSettings: strictSettings

@@ -1,4 +1,5 @@
 import Foundation
+import OnionOpsCore
 import Subprocess
 
 // Subprocess takes FilePath from System on Apple platforms and from
@@ -10,8 +11,11 @@ import Subprocess
 #endif
 
 /// Seals bytes to age recipients and opens them with an identity file, by
-/// running the `age` binary (one short process per call; the bytes go
-/// through pipes, never through a temporary file).
+/// running the `age` binary (one short process per call). Plaintext goes to
+/// age through an anonymous in-memory file and comes back through a pipe:
+/// it never has a name on disk. age's stderr is filtered before any of it
+/// is shown (`shownError`): it quotes what it could not parse, which can be
+/// a secret.
 public struct AgeSealer: Sendable {
     public static let defaultAgePath = "/usr/bin/age"
 
@@ -30,6 +34,13 @@ public struct AgeSealer: Sendable {
     public func seal(_ plaintext: [UInt8], to recipients: [String]) async throws(SecretsError) -> [UInt8] {
         guard !recipients.isEmpty else {
             throw SecretsError(code: .noRecipients, message: "no age recipients to seal to")
+        }
+        // Checked before age sees them: age would quote a bad one in its
+        // error, and its arguments are visible to every local user.
+        for (index, recipient) in recipients.enumerated() {
+            if let problem = SealedKeyStore.recipientProblem(recipient) {
+                throw SecretsError(code: .badRecipient, message: "recipient \(index + 1) \(problem)")
+            }
         }
         let arguments = ["--encrypt"] + recipients.flatMap { ["--recipient", $0] }
         let result = try await runAge(arguments, input: plaintext)
@@ -51,7 +62,8 @@ public struct AgeSealer: Sendable {
             throw SecretsError(
                 code: .noSuchIdentity, message: "age identity file \(identityFile) does not exist or is unreadable")
         }
-        let result = try await runAge(["--decrypt", "--identity", identityFile], input: sealed)
+        let result = try await runAge(
+            ["--decrypt", "--identity", identityFile], input: sealed, knownPaths: [identityFile])
         guard result.status == 0 else {
             let stderr = result.stderr
             if stderr.contains("no identity matched") {
@@ -76,53 +88,67 @@ public struct AgeSealer: Sendable {
     private struct AgeResult {
         var status: Int32
         var stdout: [UInt8]
+        /// age's own words, for classifying only: never shown as they are.
         var stderr: String
+        /// Paths OnionOps chose (the identity file), which may stay quoted.
+        var knownPaths: [String] = []
 
-        /// age's first error line, without its "age: error: " prefix.
+        /// age's first error line, filtered for showing: see
+        /// `AgeSealer.shownError`.
         var summary: String {
-            let line = stderr.split(separator: "\n").first { $0.contains("error") } ?? ""
-            let text = line.replacingOccurrences(of: "age: error: ", with: "")
-            return text.isEmpty ? "exit status \(status)" : text
+            let shown = AgeSealer.shownError(stderr, keeping: knownPaths)
+            return shown.isEmpty ? "exit status \(status)" : shown
         }
     }
 
-    /// Runs age with `input` in a private file named as its last argument,
-    /// not on stdin: age may exit before reading stdin (a bad recipient or
-    /// identity), and swift-subprocess 1.0.2 then traps on the input pipe
-    /// it could not close. The file lives in a fresh 0700 folder, in memory
-    /// (/dev/shm) where available, and is removed straight after.
-    private func runAge(_ arguments: [String], input: [UInt8]) async throws(SecretsError) -> AgeResult {
+    /// What of age's stderr may be shown: its first error line without the
+    /// `age: error: ` prefix, with every quoted part replaced by `"…"`
+    /// (age quotes what it could not parse: a recipient that was really an
+    /// identity, the first line of a file that was not sealed) unless it
+    /// is one of `keeping`, then anything key-shaped redacted and the line
+    /// cut to 200 characters.
+    static func shownError(_ stderr: String, keeping known: [String] = []) -> String {
+        let line = stderr.split(separator: "\n").first { $0.contains("error") } ?? ""
+        let text = line.replacingOccurrences(of: "age: error: ", with: "")
+        var out = ""
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "\"") {
+            out += rest[..<open]
+            let afterOpen = rest.index(after: open)
+            guard let close = rest[afterOpen...].firstIndex(of: "\"") else {
+                out += "\"…"
+                rest = rest[rest.endIndex...]
+                break
+            }
+            let quoted = String(rest[afterOpen..<close])
+            out += known.contains(quoted) ? "\"\(quoted)\"" : "\"…\""
+            rest = rest[rest.index(after: close)...]
+        }
+        out += rest
+        let redacted = SecretRedaction.redact(out)
+        return redacted.count > 200 ? String(redacted.prefix(200)) + "…" : redacted
+    }
+
+    /// Runs age with `input` on its stdin, given as an anonymous in-memory
+    /// file (`memfd_create`), never as a named file: a plaintext key in a
+    /// temporary file would survive a SIGKILL of this process. A file, not a
+    /// pipe, because age may exit before reading stdin (a bad recipient or
+    /// identity), and swift-subprocess 1.0.2 then traps on the input pipe it
+    /// could not close (RUNTIME-FACTS).
+    private func runAge(
+        _ arguments: [String], input: [UInt8], knownPaths: [String] = []
+    ) async throws(SecretsError) -> AgeResult {
         guard FileManager.default.isExecutableFile(atPath: agePath) else {
             throw SecretsError(code: .ageMissing, message: "age is not installed at \(agePath) (Debian package 'age')")
         }
-        let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
-        let folder = base + "/onionops-age-" + UUID().uuidString
-        let inputPath = folder + "/input"
-        do {
-            try FileManager.default.createDirectory(
-                atPath: folder,
-                withIntermediateDirectories: false,
-                attributes: [.posixPermissions: NSNumber(value: 0o700)]
-            )
-            guard
-                FileManager.default.createFile(
-                    atPath: inputPath,
-                    contents: Data(input),
-                    attributes: [.posixPermissions: NSNumber(value: 0o600)]
-                )
-            else { throw SecretsError(code: .fileSystem, message: "cannot write age's input in \(folder)") }
-        } catch let error as SecretsError {
-            throw error
-        } catch {
-            throw SecretsError(
-                code: .fileSystem, message: "cannot make a private folder for age: \(error.localizedDescription)")
-        }
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let fd = try AnonymousFile.holding(input)
+        // Closed here, after age has its own copy as fd 0 (or failed to start).
+        defer { close(fd) }
         do {
             let result = try await run(
                 .path(FilePath(agePath)),
-                arguments: Arguments(arguments + [inputPath]),
-                input: .none,
+                arguments: Arguments(arguments),
+                input: .fileDescriptor(FileDescriptor(rawValue: fd), closeAfterSpawningProcess: false),
                 output: .bytes(limit: Self.outputLimit),
                 error: .string(limit: Self.errorLimit)
             )
@@ -131,7 +157,9 @@ public struct AgeSealer: Sendable {
             case .exited(let code): status = code
             case .signaled(let signal): status = 128 + signal
             }
-            return AgeResult(status: status, stdout: result.standardOutput, stderr: result.standardError)
+            return AgeResult(
+                status: status, stdout: result.standardOutput, stderr: result.standardError,
+                knownPaths: knownPaths)
         } catch {
             throw SecretsError(code: .ageFailed, message: "cannot run \(agePath): \(error)")
         }

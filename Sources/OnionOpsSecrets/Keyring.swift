@@ -1,5 +1,5 @@
 public import OnionOpsCore
-public import OnionOpsKeys
+import OnionOpsKeys
 
 /// Every key a topology needs, opened from the sealed store: the backend
 /// derivations (for addresses) and, on request, the key files themselves.

@@ -1,6 +1,7 @@
 import Foundation
 public import OnionOpsCore
 public import OnionOpsKeys
+import OnionOpsManifest
 
 /// The sealed keys of a manifest repo, in its `keys/` folder:
 ///
@@ -11,6 +12,12 @@ public import OnionOpsKeys
 /// Sealing needs only the recipients (public); opening and checking need a
 /// reconciler's identity (see `AgeIdentityLocation`). A sealed file is
 /// never overwritten.
+///
+/// Whoever can push to the repository chooses what `keys/` holds, so it is
+/// read through `RepositoryFolder`: `keys` itself and every file in it
+/// must be real (a link is refused, never followed: a `recipients.txt`
+/// linked to the identity once printed the identity), files are created
+/// exclusively, and no message quotes a file's content.
 public struct SealedKeyStore: Sendable {
     public static let recipientsFileName = "recipients.txt"
     public static let onionKeySuffix = ".onion.age"
@@ -35,24 +42,57 @@ public struct SealedKeyStore: Sendable {
         project + backendSecretSuffix
     }
 
+    /// Sealed files and `recipients.txt` are small; this bounds a runaway
+    /// (and a file someone swapped for something huge).
+    static let maxFileBytes = 1 << 20
+
     /// Recipients in `recipients.txt` text: trimmed lines, without blank
     /// lines and `#` comments (whole-line or trailing).
     public static func parseRecipients(_ text: String) -> [String] {
-        text.split(whereSeparator: \.isNewline).compactMap { line in
+        numberedRecipients(text).map(\.text)
+    }
+
+    /// The recipient lines with their line numbers (from 1).
+    static func numberedRecipients(_ text: String) -> [(line: Int, text: String)] {
+        text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { index, line in
             let content = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            let trimmed = content.trimmingCharacters(in: .whitespaces)
-            return trimmed.isEmpty ? nil : trimmed
+            let trimmed = content.trimmingCharacters(in: .whitespacesAndNewlines)
+            return trimmed.isEmpty ? nil : (index + 1, trimmed)
         }
     }
 
-    /// The recipients listed in `keys/recipients.txt`; at least one.
+    /// Why a recipient line is not one `age` takes (`age1...` in lower
+    /// case, or an `ssh-ed25519`/`ssh-rsa` public key line), or nil. Says
+    /// what the line is, never what it says.
+    public static func recipientProblem(_ line: String) -> String? {
+        if SecretRedaction.containsSecret(line) || line.uppercased().contains("AGE-SECRET-KEY-") {
+            return
+                "holds an age identity or other secret, not a recipient: remove it, and make a new identity (this one is exposed to everyone who can read the repository)"
+        }
+        if line.hasPrefix("ssh-ed25519 ") || line.hasPrefix("ssh-rsa ") { return nil }
+        let isAgeRecipient =
+            line.hasPrefix("age1") && line.count > 4
+            && line.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) }
+        return isAgeRecipient
+            ? nil
+            : "is not an age recipient (expected `age1...` or an `ssh-ed25519`/`ssh-rsa` public key line)"
+    }
+
+    /// The recipients listed in `keys/recipients.txt`; at least one, each
+    /// checked before it reaches `age` (whose errors would quote it, and
+    /// whose command line every local user can read).
     public func recipients() throws(SecretsError) -> [String] {
         let path = folder + "/" + Self.recipientsFileName
-        let recipients = Self.parseRecipients(String(decoding: try read(path), as: UTF8.self))
-        guard !recipients.isEmpty else {
+        let lines = Self.numberedRecipients(String(decoding: try read(Self.recipientsFileName), as: UTF8.self))
+        for (line, text) in lines {
+            if let problem = Self.recipientProblem(text) {
+                throw SecretsError(code: .badRecipient, message: "\(path):\(line): this line \(problem)")
+            }
+        }
+        guard !lines.isEmpty else {
             throw SecretsError(code: .noRecipients, message: "\(path) lists no age recipients")
         }
-        return recipients
+        return lines.map(\.text)
     }
 
     /// Seals `key` (tor's secret key file) to the recipients and writes
@@ -66,7 +106,7 @@ public struct SealedKeyStore: Sendable {
     /// public key it derives is the one the file name promises.
     public func open(_ address: OnionAddress, identityFile: String) async throws(SecretsError) -> OnionKey {
         let path = folder + "/" + Self.fileName(for: address)
-        let plaintext = try await openFile(path, identityFile: identityFile)
+        let plaintext = try await openFile(Self.fileName(for: address), identityFile: identityFile)
         let key: OnionKey
         do {
             key = try OnionKey(torSecretKeyFile: plaintext)
@@ -94,7 +134,7 @@ public struct SealedKeyStore: Sendable {
         -> BackendKeyDerivation
     {
         let path = folder + "/" + Self.backendSecretFileName(project: project)
-        let secret = try await openFile(path, identityFile: identityFile)
+        let secret = try await openFile(Self.backendSecretFileName(project: project), identityFile: identityFile)
         do {
             return try BackendKeyDerivation(projectSecret: secret)
         } catch {
@@ -102,16 +142,27 @@ public struct SealedKeyStore: Sendable {
         }
     }
 
-    /// What the folder holds, by file name, sorted. Hidden files are skipped.
+    /// What the folder holds, by file name, sorted. Hidden files are
+    /// skipped; links and special files are listed as refused.
     public func list() throws(SecretsError) -> Listing {
-        let names: [String]
+        let keys = try openFolder()
+        let entries: [RepositoryFolder.Entry]
         do {
-            names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+            entries = try keys.entries()
         } catch {
-            throw SecretsError(code: .fileSystem, message: "cannot list \(folder): \(error.localizedDescription)")
+            throw SecretsError(code: .fileSystem, message: "cannot list \(folder): \(error.message)")
         }
         var listing = Listing()
-        for name in names where !name.hasPrefix(".") {
+        for entry in entries where !entry.name.hasPrefix(".") {
+            let name = entry.name
+            if entry.type == .folder {
+                listing.unexpectedFiles.append(name)
+                continue
+            }
+            guard entry.type == .regular else {
+                listing.refusedFiles.append(name)
+                continue
+            }
             if name == Self.recipientsFileName { continue }
             if name.hasSuffix(Self.tlsSuffix),
                 case .success(let address) = OnionAddress.parse(String(name.dropLast(Self.tlsSuffix.count)))
@@ -137,6 +188,8 @@ public struct SealedKeyStore: Sendable {
         public var tlsCertificates: [OnionAddress] = []
         /// Anything else, e.g. a mistyped address or a plaintext key.
         public var unexpectedFiles: [String] = []
+        /// Links and special files: never followed or opened.
+        public var refusedFiles: [String] = []
     }
 
     /// One file's check: nil `problem` means it opened and matched.
@@ -187,6 +240,12 @@ public struct SealedKeyStore: Sendable {
             )
             results.append(CheckResult(file: file, problem: problem))
         }
+        for name in listing.refusedFiles {
+            let file = folder + "/" + name
+            let type = (try? openFolder())?.type(of: name) ?? .unknown
+            let problem = SecretsError(code: .notRegularFile, message: "\(file) \(RepositoryFolder.refusal(type))")
+            results.append(CheckResult(file: file, problem: problem))
+        }
         return results
     }
 
@@ -212,7 +271,8 @@ public struct SealedKeyStore: Sendable {
         certificatePEM: String, keyPEM: String
     ) {
         let path = folder + "/" + Self.tlsFileName(for: address)
-        let text = String(decoding: try await openFile(path, identityFile: identityFile), as: UTF8.self)
+        let text = String(
+            decoding: try await openFile(Self.tlsFileName(for: address), identityFile: identityFile), as: UTF8.self)
         guard
             let keyStart = text.range(of: "-----BEGIN PRIVATE KEY-----")
                 ?? text.range(of: "-----BEGIN EC PRIVATE KEY-----"),
@@ -224,38 +284,71 @@ public struct SealedKeyStore: Sendable {
         return (String(text[..<keyStart.lowerBound]), String(text[keyStart.lowerBound...]))
     }
 
-    private func openFile(_ path: String, identityFile: String) async throws(SecretsError) -> [UInt8] {
-        let sealed = try read(path)
+    private func openFile(_ name: String, identityFile: String) async throws(SecretsError) -> [UInt8] {
+        let sealed = try read(name)
         do {
             return try await sealer.open(sealed, identityFile: identityFile)
         } catch {
-            throw SecretsError(code: error.code, message: "\(path): \(error.message)")
+            throw SecretsError(code: error.code, message: "\(folder)/\(name): \(error.message)")
         }
     }
 
     private func sealNew(_ plaintext: [UInt8], as name: String) async throws(SecretsError) -> String {
         let path = folder + "/" + name
-        guard !FileManager.default.fileExists(atPath: path) else {
+        let keys = try openFolder()
+        guard !keys.exists(name) else {
             throw SecretsError(code: .alreadyExists, message: "\(path) exists; sealed keys are never replaced")
         }
         let sealed = try await sealer.seal(plaintext, to: try recipients())
         do {
-            // withoutOverwriting is an exclusive create: if another run
+            // An exclusive create that never follows a link: if another run
             // wrote the file meanwhile, this fails instead of replacing it.
-            try Data(sealed).write(to: URL(fileURLWithPath: path), options: .withoutOverwriting)
+            try keys.createFile(name, sealed)
         } catch {
-            if FileManager.default.fileExists(atPath: path) {
+            if keys.exists(name) {
                 throw SecretsError(code: .alreadyExists, message: "\(path) exists; sealed keys are never replaced")
             }
-            throw SecretsError(code: .fileSystem, message: "cannot write \(path): \(error.localizedDescription)")
+            throw SecretsError(code: .fileSystem, message: "cannot write \(path): \(error.message)")
         }
         return path
     }
 
-    private func read(_ path: String) throws(SecretsError) -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SecretsError(code: .fileSystem, message: "cannot read \(path)")
+    /// The keys folder itself; `keys` must be a real folder, not a link.
+    /// The path above it is the operator's and is resolved normally.
+    private func openFolder() throws(SecretsError) -> RepositoryFolder {
+        var trimmed = folder
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
+        let parent = (trimmed as NSString).deletingLastPathComponent
+        let name = (trimmed as NSString).lastPathComponent
+        do {
+            guard !name.isEmpty, name != "/", name != ".", name != ".." else {
+                return try RepositoryFolder.open(trimmed)
+            }
+            return try RepositoryFolder.open(parent.isEmpty ? "." : parent).folder(name)
+        } catch {
+            let code: SecretsError.Code = error.message.hasPrefix("is ") ? .notRegularFile : .fileSystem
+            throw SecretsError(code: code, message: "\(folder): \(error.message)")
         }
-        return Array(data)
+    }
+
+    /// A file of the folder, refused unless it is a regular file.
+    private func read(_ name: String) throws(SecretsError) -> [UInt8] {
+        let path = folder + "/" + name
+        let keys = try openFolder()
+        let content: ManifestFile.Content
+        do {
+            content = try keys.read(name, maxBytes: Self.maxFileBytes)
+        } catch {
+            let code: SecretsError.Code = error.message.hasPrefix("is ") ? .notRegularFile : .fileSystem
+            throw SecretsError(code: code, message: "\(path) \(error.message)")
+        }
+        switch content {
+        case .bytes(let bytes): return bytes
+        case .oversized(let size):
+            throw SecretsError(
+                code: .fileSystem, message: "\(path) is \(size) bytes; sealed files are at most \(Self.maxFileBytes)")
+        case .refused(let reason):
+            throw SecretsError(code: .notRegularFile, message: "\(path) \(reason)")
+        }
     }
 }

@@ -1,3 +1,5 @@
+import OnionOpsCore
+
 /// A problem sealing, opening or storing a secret, as a value: a stable
 /// code and a message naming the file involved. Never carries secret bytes.
 public struct SecretsError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -30,6 +32,9 @@ public struct SecretsError: Error, Sendable, Hashable, CustomStringConvertible {
         /// A file in the keys folder that is neither a sealed key nor
         /// `recipients.txt`.
         case unexpectedFile = "secrets-unexpected-file"
+        /// A link, folder or special file where a key file should be: never
+        /// followed or opened.
+        case notRegularFile = "secrets-not-regular-file"
     }
 
     public var code: Code
@@ -37,8 +42,10 @@ public struct SecretsError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public init(code: Code, message: String) {
         self.code = code
-        self.message = message
+        // A last line of defence: whatever a caller put in (a tool's
+        // stderr, a path), no key material is carried.
+        self.message = SecretRedaction.redact(message)
     }
 
-    public var description: String { "\(message) [\(code.rawValue)]" }
+    public var description: String { "\(SecretRedaction.redact(message)) [\(code.rawValue)]" }
 }

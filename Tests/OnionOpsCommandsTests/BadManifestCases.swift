@@ -581,12 +581,12 @@ enum BadManifestCases {
                 "a PEM private key pasted into a manifest",
                 .plaintextKey,
                 mentions: "PEM private key",
-                "«apiVersion: onionops/v1\nkind: Host\nmetadata: {name: edge-1}\nspec: {local: {root: /tmp/oo/e1}}\n# -----BEGIN PRIVATE KEY-----\n# MC4CAQAwBQYDK2VwBCIEIA==\n# -----END PRIVATE KEY-----\n"
+                "apiVersion: onionops/v1\nkind: Host\nmetadata: {name: edge-1}\nspec: {local: {root: /tmp/oo/e1}}\n«# -----BEGIN PRIVATE KEY-----\n# MC4CAQAwBQYDK2VwBCIEIA==\n# -----END PRIVATE KEY-----\n"
             ),
             .marked(
                 "hostile: undefined alias",
                 .undefinedAlias,
-                mentions: "'*nope'",
+                mentions: "anchor 'nope'",
                 "apiVersion: onionops/v1\nkind: Host\nmetadata: {name: edge-1}\nspec: «*nope\n"
             ),
         ]

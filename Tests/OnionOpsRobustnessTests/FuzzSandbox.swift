@@ -47,12 +47,13 @@ final class FuzzSandbox: Sendable {
     }
 
     /// `files` (paths under `folder`) written to a new manifest folder
-    /// that shares the example's sealed keys.
+    /// with a copy of the example's sealed keys (a copy, not a link:
+    /// intake refuses links inside a manifest folder).
     func write(_ files: [ManifestFile]) throws -> String {
         let target = temporary.path + "/mutant"
         try? FileManager.default.removeItem(atPath: target)
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(atPath: target + "/keys", withDestinationPath: folder + "/keys")
+        try FileManager.default.copyItem(atPath: folder + "/keys", toPath: target + "/keys")
         for file in files {
             guard case .bytes(let bytes) = file.content else { continue }
             let relative = String(file.path.dropFirst(folder.count))

@@ -25,7 +25,10 @@ struct DiagnosticReport: Encodable {
     var source: String
     var valid: Bool
     var counts: Counts
+    /// The first `DiagnosticListing.defaultLimit`; `omittedDiagnostics`
+    /// counts the rest (`counts` has the totals).
     var diagnostics: [Entry]
+    var omittedDiagnostics: Int
 
     init(source: String, result: LoadResult) {
         self.source = source
@@ -39,7 +42,9 @@ struct DiagnosticReport: Encodable {
             errors: errors,
             warnings: result.diagnostics.count - errors
         )
-        self.diagnostics = result.diagnostics.map {
+        let listing = DiagnosticListing(result.diagnostics)
+        self.omittedDiagnostics = listing.omitted
+        self.diagnostics = listing.shown.map {
             Entry(
                 file: $0.location?.file,
                 line: $0.location?.line,
@@ -51,11 +56,15 @@ struct DiagnosticReport: Encodable {
         }
     }
 
-    /// One line per diagnostic, then a summary line.
+    /// One line per diagnostic, up to `DiagnosticListing.defaultLimit` (a
+    /// hostile repository can make tens of thousands), then a count of the
+    /// rest and a summary line.
     static func printText(_ result: LoadResult, source: String) {
-        for diagnostic in result.diagnostics {
+        let listing = DiagnosticListing(result.diagnostics)
+        for diagnostic in listing.shown {
             Console.err(diagnostic.description)
         }
+        if let omitted = listing.omittedSummary { Console.err("\(source): \(omitted)") }
         let report = DiagnosticReport(source: source, result: result)
         let c = report.counts
         let objects =

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OnionOpsManifest
 
 /// A digest of everything a reconcile renders from: every file of the
 /// manifest folder (manifests and sealed keys), the onionops version and
@@ -20,31 +21,34 @@ enum InputsDigest {
             // Without a way to tell the binary apart, never match.
             add(UUID().uuidString)
         }
-        let base = URL(fileURLWithPath: folder)
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else {
-            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: folder])
+        // Read like intake reads (RepositoryFolder): never through a link,
+        // never from a FIFO (which would hang here, before intake could
+        // report it). Anything but regular files and folders throws: no
+        // digest, no shortcut, and intake says what is wrong.
+        guard let type = RepositoryFolder.typeOfTopLevel(folder) else {
+            throw SourceError(path: folder, message: "no such file or folder")
         }
         // A single manifest file: its bytes are the input.
-        guard isFolder.boolValue else {
-            hasher.update(data: try Data(contentsOf: base))
+        guard type == .folder else {
+            try RepositoryFolder.streamTopLevelFile(folder) { hasher.update(data: $0) }
             return hasher.finalize().map { String(format: "%02x", $0) }.joined()
         }
-        var files: [String] = []
-        if let walker = FileManager.default.enumerator(atPath: folder) {
-            while let relative = walker.nextObject() as? String {
-                if relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
-                var isFolder: ObjCBool = false
-                if FileManager.default.fileExists(
-                    atPath: base.appendingPathComponent(relative).path, isDirectory: &isFolder), !isFolder.boolValue
-                {
-                    files.append(relative)
+        var files: [(relative: String, folder: RepositoryFolder, name: String)] = []
+        func collect(_ current: RepositoryFolder, prefix: String) throws(SourceError) {
+            for entry in try current.entries() where !entry.name.hasPrefix(".") {
+                let relative = prefix.isEmpty ? entry.name : prefix + "/" + entry.name
+                switch entry.type {
+                case .folder: try collect(try current.folder(entry.name), prefix: relative)
+                case .regular: files.append((relative, current, entry.name))
+                default: throw SourceError(path: entry.path, message: RepositoryFolder.refusal(entry.type))
                 }
             }
         }
-        for relative in files.sorted() {
-            let data = try Data(contentsOf: base.appendingPathComponent(relative))
-            add("\(relative) \(data.count)")
+        try collect(try RepositoryFolder.open(folder), prefix: "")
+        for file in files.sorted(by: { $0.relative < $1.relative }) {
+            var data: [UInt8] = []
+            try file.folder.stream(file.name) { data += $0 }
+            add("\(file.relative) \(data.count)")
             hasher.update(data: data)
         }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()

@@ -2,6 +2,10 @@
 ///
 /// Diagnostics are values: validation returns all of them rather than
 /// throwing at the first. Rendered as `file:line:column: error: message`.
+///
+/// A message never carries secret material: it is passed through
+/// `SecretRedaction` when made and again when shown, so a value a rule
+/// quotes cannot print a key (see `SecretRedaction` for what is removed).
 public struct Diagnostic: Error, Sendable, Hashable, Codable, CustomStringConvertible {
     public var severity: Severity
     public var code: DiagnosticCode
@@ -16,7 +20,7 @@ public struct Diagnostic: Error, Sendable, Hashable, Codable, CustomStringConver
     ) {
         self.severity = severity
         self.code = code
-        self.message = message
+        self.message = SecretRedaction.redact(message)
         self.location = location
     }
 
@@ -32,7 +36,7 @@ public struct Diagnostic: Error, Sendable, Hashable, Codable, CustomStringConver
     /// editors and CI annotate the right line.
     public var description: String {
         let prefix = location.map { "\($0): " } ?? ""
-        return "\(prefix)\(severity.rawValue): \(message) [\(code.rawValue)]"
+        return "\(prefix)\(severity.rawValue): \(SecretRedaction.redact(message)) [\(code.rawValue)]"
     }
 }
 

@@ -4,6 +4,11 @@ public enum DiagnosticCode: String, Sendable, Hashable, Codable, CaseIterable {
     // Reading the source.
     case sourceUnreadable = "source-unreadable"
     case noManifests = "no-manifests"
+    /// A link, FIFO, socket or device inside a manifest folder: only
+    /// regular files and folders are read, links are never followed.
+    case notRegularFile = "not-regular-file"
+    /// Intake stopped after this many errors (the rest were not checked).
+    case tooManyErrors = "too-many-errors"
 
     // The YAML guard and syntax.
     case yamlSyntax = "yaml-syntax"
@@ -11,6 +16,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, Codable, CaseIterable {
     case fileTooLarge = "file-too-large"
     case nestingTooDeep = "nesting-too-deep"
     case tooManyEvents = "too-many-nodes"
+    case tooManyDocuments = "too-many-documents"
     case tooManyAliases = "too-many-aliases"
     case aliasExpansionTooLarge = "alias-expansion-too-large"
     case aliasAsKey = "alias-as-key"

@@ -19,6 +19,12 @@ struct DocumentDecoder {
 
     let file: String
 
+    /// Where a document starts, for messages about it as a whole.
+    func location(of document: Node) -> SourceLocation {
+        guard let mark = document.mark else { return .start(of: file) }
+        return SourceLocation(file: file, line: mark.line, column: mark.column)
+    }
+
     func decode(_ document: Node) -> Result {
         let context = DecodeContext(file: file, document: document)
         guard
@@ -37,7 +43,7 @@ struct DocumentDecoder {
         {
             context.error(
                 .unsupportedAPIVersion,
-                "apiVersion \(Quoted(version)) is not supported; use '\(Self.apiVersion)'",
+                "apiVersion \(SourceEcho.word(version)) is not supported; use '\(Self.apiVersion)'",
                 at: node
             )
         }
@@ -46,9 +52,9 @@ struct DocumentDecoder {
             kind = ObjectKind(rawValue: text)
             if kind == nil {
                 let known = ObjectKind.allCases.map(\.rawValue).joined(separator: ", ")
-                var message = "unknown kind \(Quoted(text)); expected one of \(known)"
+                var message = "unknown kind \(SourceEcho.word(text)); expected one of \(known)"
                 if let suggestion = Suggestion.closest(to: text, in: ObjectKind.allCases.map(\.rawValue)) {
-                    message = "unknown kind \(Quoted(text)); did you mean '\(suggestion)'?"
+                    message = "unknown kind \(SourceEcho.word(text)); did you mean '\(suggestion)'?"
                 }
                 context.error(.unknownKind, message, at: node)
             }

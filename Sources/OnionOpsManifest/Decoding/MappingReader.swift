@@ -26,7 +26,7 @@ struct MappingReader {
         let allowedSet = Set(allowed)
         for (name, entry) in fields.sorted(by: { ($0.value.key.mark?.line ?? 0) < ($1.value.key.mark?.line ?? 0) })
         where !allowedSet.contains(name) {
-            var message = "unknown key '\(name)' in \(Self.describe(path))"
+            var message = "unknown key \(SourceEcho.word(name)) in \(Self.describe(path))"
             if let suggestion = Suggestion.closest(to: name, in: allowed) {
                 message += "; did you mean '\(suggestion)'?"
             } else {

@@ -1,19 +1,25 @@
 import Yams
 
 extension Node {
-    /// What a node is, for "expected X, found Y" messages.
+    /// What a node is, for "expected X, found Y" messages: its type only,
+    /// never its text (see `SourceEcho`).
     var kindDescription: String {
         switch self {
         case .mapping: return "a mapping"
         case .sequence: return "a sequence"
         case .alias: return "an alias"
         case .scalar(let scalar):
-            if scalar.style == .plain {
-                if scalar.string.isEmpty || ["~", "null", "Null", "NULL"].contains(scalar.string) { return "null" }
-            }
+            if isNull { return "null" }
             let text = scalar.string
-            let shown = text.count > 40 ? String(text.prefix(40)) + "..." : text
-            return "'\(shown.replacingOccurrences(of: "\n", with: "\\n"))'"
+            guard scalar.style == .plain else {
+                return "a quoted string (\(text.unicodeScalars.count) characters)"
+            }
+            if Int(text) != nil { return "an integer" }
+            if ["true", "false", "yes", "no", "on", "off", "True", "False", "TRUE", "FALSE"].contains(text) {
+                return "a boolean"
+            }
+            if Double(text) != nil { return "a number" }
+            return "a string (\(text.unicodeScalars.count) characters)"
         }
     }
 

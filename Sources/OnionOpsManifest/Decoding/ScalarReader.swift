@@ -55,7 +55,7 @@ enum ScalarReader {
         let options = T.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
         context.error(
             .invalidValue,
-            "\(MappingReader.describe(path)) is \(Quoted(text)); expected one of \(options)",
+            "\(MappingReader.describe(path)) is \(SourceEcho.word(text)); expected one of \(options)",
             at: node
         )
         return nil

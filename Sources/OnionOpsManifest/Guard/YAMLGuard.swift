@@ -7,7 +7,7 @@ public import OnionOpsCore
 /// Yams expands aliases while checking duplicate keys, so about 500 bytes
 /// with an alias as a mapping key cost it 27 s of CPU, and aliases fanned out
 /// cost gigabytes. Events cost nothing to count, so this pass bounds size,
-/// depth, events and alias expansion, and checks keys (scalars only, no
+/// depth, events, documents and alias expansion, and checks keys (scalars only, no
 /// duplicates) itself. It also reports every syntax error with its position.
 public struct YAMLGuard: Sendable {
     public var limits: YAMLLimits
@@ -52,6 +52,7 @@ private struct EventWalker {
     var frames: [Frame] = []
     var events = 0
     var aliases = 0
+    var documents = 0
     var expandedNodes = 0
     var anchorSizes: [String: Int] = [:]
 
@@ -119,7 +120,9 @@ private struct EventWalker {
             }
             let anchor = name(event.data.alias.anchor) ?? ""
             guard let size = anchorSizes[anchor] else {
-                return .error(.undefinedAlias, "alias '*\(anchor)' names no anchor defined before it", at: location)
+                return .error(
+                    .undefinedAlias, "an alias to anchor \(SourceEcho.word(anchor)), which is not defined before it",
+                    at: location)
             }
             aliases += 1
             if aliases > limits.maxAliases {
@@ -159,6 +162,14 @@ private struct EventWalker {
             return nil
 
         case YAML_DOCUMENT_START_EVENT:
+            documents += 1
+            if documents > limits.maxDocuments {
+                return .error(
+                    .tooManyDocuments,
+                    "file has more than \(limits.maxDocuments) YAML documents; split it into smaller files",
+                    at: location
+                )
+            }
             // Anchors are scoped to their document.
             anchorSizes.removeAll(keepingCapacity: true)
             return nil
@@ -182,7 +193,8 @@ private struct EventWalker {
                 .error(.complexKey, "mapping keys must be plain scalars, not sequences or mappings", at: location))
         }
         if !frames[index].keys.insert(key).inserted {
-            return .failure(.error(.duplicateKey, "duplicate key '\(key)' in this mapping", at: location))
+            return .failure(
+                .error(.duplicateKey, "duplicate key \(SourceEcho.word(key)) in this mapping", at: location))
         }
         frames[index].expectingKey = false
         return .success(true)

@@ -2,9 +2,13 @@ import Foundation
 
 /// Manifests in a folder (searched recursively) or a single file.
 ///
-/// Hidden entries and the `keys/` folder (sealed keys, not manifests) are
-/// skipped; symbolic links to folders are not followed, so a link loop
-/// cannot hang intake.
+/// Hidden entries are skipped, and the `keys/` folder (sealed keys, not
+/// manifests) is not read as manifests. Inside the folder only regular
+/// files and real folders are read (see `RepositoryFolder`): a link or a
+/// special file anywhere in it, `keys/` included, comes back `.refused`,
+/// naming the entry, so validation fails on it instead of following it
+/// out of the repository or hanging on a FIFO, as the git source refuses
+/// them in a commit.
 public struct FolderManifestSource: ManifestSource {
     public var path: String
 
@@ -18,66 +22,59 @@ public struct FolderManifestSource: ManifestSource {
     public var displayName: String { path }
 
     public func manifestFiles(maxBytes: Int) async throws(SourceError) -> [ManifestFile] {
-        let fileManager = FileManager.default
-        var isDirectory: ObjCBool = false
-        guard fileManager.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        guard let type = RepositoryFolder.typeOfTopLevel(path) else {
             throw SourceError(path: path, message: "no such file or folder")
         }
-        guard isDirectory.boolValue else {
-            return [try read(path, maxBytes: maxBytes)]
+        guard type == .folder else {
+            // The operator named this file: read it if it is a regular one.
+            do {
+                return [
+                    ManifestFile(path: path, content: try RepositoryFolder.readTopLevelFile(path, maxBytes: maxBytes))
+                ]
+            } catch {
+                return [ManifestFile(path: path, content: .refused(reason: error.message))]
+            }
         }
-        var found: [String] = []
-        try collect(folder: path, into: &found)
-        return try found.sorted().map { path throws(SourceError) in try read(path, maxBytes: maxBytes) }
+        var found: [ManifestFile] = []
+        try collect(try RepositoryFolder.open(path), manifests: true, maxBytes: maxBytes, into: &found)
+        return found.sorted { $0.path < $1.path }
     }
 
-    private func collect(folder: String, into found: inout [String]) throws(SourceError) {
-        let entries: [String]
-        do {
-            entries = try FileManager.default.contentsOfDirectory(atPath: folder)
-        } catch {
-            throw SourceError(path: folder, message: "cannot list folder: \(error.localizedDescription)")
-        }
-        for entry in entries.sorted() where !entry.hasPrefix(".") {
-            let child = folder.hasSuffix("/") ? folder + entry : folder + "/" + entry
-            guard let attributes = try? FileManager.default.attributesOfItem(atPath: child),
-                let type = attributes[.type] as? FileAttributeType
-            else { continue }
-            switch type {
-            case .typeDirectory:
-                if !Self.skippedFolders.contains(entry) { try collect(folder: child, into: &found) }
-            case .typeRegular, .typeSymbolicLink:
-                if Self.extensions.contains((entry as NSString).pathExtension.lowercased()) {
-                    if type == .typeSymbolicLink, isFolder(child) { continue }
-                    found.append(child)
+    /// Walks `folder`: reads manifests when `manifests` (false inside
+    /// `keys/`), and refuses every link and special file either way.
+    private func collect(
+        _ folder: RepositoryFolder, manifests: Bool, maxBytes: Int, into found: inout [ManifestFile]
+    ) throws(SourceError) {
+        for entry in try folder.entries() where !entry.name.hasPrefix(".") {
+            switch entry.type {
+            case .folder:
+                let child: RepositoryFolder
+                do {
+                    child = try folder.folder(entry.name)
+                } catch {
+                    found.append(ManifestFile(path: entry.path, content: .refused(reason: error.message)))
+                    continue
                 }
-            default:
-                continue
+                let readsManifests = manifests && !Self.skippedFolders.contains(entry.name)
+                try collect(child, manifests: readsManifests, maxBytes: maxBytes, into: &found)
+            case .regular:
+                guard manifests, Self.isManifestName(entry.name) else { continue }
+                do {
+                    found.append(
+                        ManifestFile(path: entry.path, content: try folder.read(entry.name, maxBytes: maxBytes)))
+                } catch {
+                    // Swapped for a link or FIFO since it was listed, or
+                    // unreadable: refused like any other.
+                    found.append(ManifestFile(path: entry.path, content: .refused(reason: error.message)))
+                }
+            case .symbolicLink, .fifo, .socket, .device, .unknown:
+                found.append(
+                    ManifestFile(path: entry.path, content: .refused(reason: RepositoryFolder.refusal(entry.type))))
             }
         }
     }
 
-    private func isFolder(_ path: String) -> Bool {
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
-    }
-
-    private func read(_ path: String, maxBytes: Int) throws(SourceError) -> ManifestFile {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw SourceError(path: path, message: "cannot open file")
-        }
-        defer { try? handle.close() }
-        do {
-            // Read one byte past the limit: enough to know it is too large
-            // without loading a huge file.
-            let data = try handle.read(upToCount: maxBytes + 1) ?? Data()
-            if data.count > maxBytes {
-                let size = (try? handle.seekToEnd()).map(Int.init) ?? data.count
-                return ManifestFile(path: path, content: .oversized(byteCount: size))
-            }
-            return ManifestFile(path: path, content: .bytes(Array(data)))
-        } catch {
-            throw SourceError(path: path, message: "cannot read file: \(error.localizedDescription)")
-        }
+    static func isManifestName(_ name: String) -> Bool {
+        extensions.contains((name as NSString).pathExtension.lowercased())
     }
 }

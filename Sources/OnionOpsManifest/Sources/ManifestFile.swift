@@ -6,6 +6,10 @@ public struct ManifestFile: Sendable, Hashable {
         /// Larger than the guard admits; not read, so a huge file costs
         /// nothing.
         case oversized(byteCount: Int)
+        /// Not read: a link, FIFO, socket or device where a manifest (or
+        /// any repository file) should be, or a file that could not be
+        /// opened. The reason names what it is, never what it holds.
+        case refused(reason: String)
     }
 
     public var path: String
