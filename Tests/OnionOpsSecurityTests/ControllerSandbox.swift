@@ -247,7 +247,7 @@ struct KeyNeedles {
     /// Regular files (not followed through links) under `folders`,
     /// modified since `since`, outside `excluded`, that hold a needle.
     func scan(_ folders: [String], excluding excluded: [String], since: Date) -> [String] {
-        var hits: [String] = []
+        var hits: Set<String> = []
         for folder in folders {
             guard let walker = FileManager.default.enumerator(atPath: folder) else { continue }
             while let relative = walker.nextObject() as? String {
@@ -261,10 +261,10 @@ struct KeyNeedles {
                     Double(status.st_mtim.tv_sec) >= since.timeIntervalSince1970 - 2
                 else { continue }
                 if let data = FileManager.default.contents(atPath: path), found(in: Array(data)) {
-                    hits.append(path)
+                    hits.insert(path)
                 }
             }
         }
-        return hits
+        return hits.sorted()
     }
 }

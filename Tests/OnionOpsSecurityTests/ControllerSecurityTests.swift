@@ -142,7 +142,8 @@ struct ControllerSecurityTests {
     func renderIntoPlantedFolder() throws {
         let folder = try TemporaryFolder(prefix: "oo-f8")
         defer { folder.remove() }
-        let canary = try folder.write("canary-file", "canary \(UUID().uuidString)\n")
+        let canaryText = "canary \(UUID().uuidString)\n"
+        let canary = try folder.write("canary-file", canaryText)
         chmod(canary, 0o644)
         let canaryFolder = folder.path + "/canary-folder"
         try FileManager.default.createDirectory(atPath: canaryFolder, withIntermediateDirectories: false)
@@ -226,7 +227,8 @@ struct ControllerSecurityTests {
         #expect(Attacker.owner(traced)?.mode == 0o700)
 
         // Nothing reached the canaries.
-        #expect(try String(contentsOfFile: canary, encoding: .utf8).hasPrefix("canary "))
+        let canaryNow = FileManager.default.contents(atPath: canary).map { Array($0) }
+        #expect(canaryNow == Array(canaryText.utf8), "the canary changed: \(canaryNow?.count ?? 0) bytes now")
         let canaryStatus = Attacker.owner(canary)
         #expect(canaryStatus?.uid == 0 && canaryStatus?.mode == 0o644)
         #expect(try FileManager.default.contentsOfDirectory(atPath: canaryFolder).isEmpty)
@@ -267,10 +269,13 @@ struct ControllerSecurityTests {
                     let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ")
                 else { continue }
                 users[user, default: 0] += 1
-                #expect(!String(decoding: environ, as: UTF8.self).contains(canary), "pid \(pid) (\(user)) has it")
+                // Booleans only: a failure must not print the environment.
+                let held = String(decoding: environ, as: UTF8.self).contains(canary)
+                #expect(!held, "pid \(pid) (\(user)) holds the controller's secret")
                 guard user != "root", let seen = try Attacker.read(user, "/proc/\(pid)/environ") else { continue }
                 readable += 1
-                #expect(!String(decoding: seen, as: UTF8.self).contains(canary), "\(user) read it from pid \(pid)")
+                let leaked = String(decoding: seen, as: UTF8.self).contains(canary)
+                #expect(!leaked, "\(user) read the controller's secret from /proc/\(pid)/environ")
             }
             SecurityWorld.report("F9: \(root): daemons by user \(users.sorted { $0.key < $1.key })")
             #expect(users["debian-tor", default: 0] >= 1, "no tor found under \(root)")
@@ -294,9 +299,14 @@ struct ControllerSecurityTests {
         try #require(secrets.count >= 2, "expected an onion key and a TLS key")
         let needles = KeyNeedles(secrets.map(\.content))
         let started = Date()
+        // The killed runs' own temp folder: whatever they leave there by
+        // name (in-memory capture leaves nothing) is counted, keys or not.
+        let temporaryFolder = try TemporaryFolder(prefix: "oo-f10t")
+        defer { temporaryFolder.remove() }
+        let environment = ["TMPDIR": temporaryFolder.path]
 
         let clock = Date()
-        let full = try sandbox.onionops(sandbox.reconcileArguments)
+        let full = try sandbox.onionops(sandbox.reconcileArguments, environment: environment)
         #expect(full.exitCode == 0, "reconcile failed: \(full.stderr)")
         let duration = max(Date().timeIntervalSince(clock), 0.5)
 
@@ -312,17 +322,20 @@ struct ControllerSecurityTests {
             }
             let delay = duration * (Double(round) + Double.random(in: 0..<1, using: &generator)) / 20
             let process = try BackgroundProcess(
-                OnionOpsBinary.url.path, sandbox.reconcileArguments, log: sandbox.folder.path + "/kill-\(round).log")
+                "/usr/bin/env",
+                ["TMPDIR=" + temporaryFolder.path, OnionOpsBinary.url.path] + sandbox.reconcileArguments,
+                log: sandbox.folder.path + "/kill-\(round).log")
             _ = process.wait(upTo: delay) { false }
             process.kill()
         }
         // ssh children of a killed run finish on their own.
         usleep(3_000_000)
-        let temporary = ProcessInfo.processInfo.environment["TMPDIR"].map { [$0] } ?? []
         let hits = needles.scan(
-            temporary + ["/tmp", "/dev/shm", "/var/tmp"], excluding: [sandbox.folder.path, sshd.folder.path],
+            [temporaryFolder.path, "/tmp", "/dev/shm", "/var/tmp"], excluding: [sandbox.folder.path, sshd.folder.path],
             since: started)
         #expect(hits.isEmpty, "key material left in \(hits)")
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: temporaryFolder.path)) ?? []
+        #expect(left.isEmpty, "the killed runs left \(left.count) entries in their TMPDIR: \(left.prefix(5))")
     }
 
     /// Folders named like the older versions' (`onionops-run-*`) in the
