@@ -105,8 +105,14 @@ struct ControllerSecurityTests {
                         pass
                 client.close()
             """
+        // setpriv execs in place (runuser would stay as the parent), so
+        // killing this pid stops the listener itself.
         let fake = try BackgroundProcess(
-            "/usr/sbin/runuser", ["-u", "nobody", "--", "/usr/bin/python3", "-c", script, socket, log],
+            "/usr/bin/setpriv",
+            [
+                "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", "/usr/bin/python3", "-c", script, socket,
+                log,
+            ],
             log: folder + "/fake-master.out")
         let ready = fake.wait(upTo: 10) {
             ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("listening")
