@@ -134,7 +134,7 @@ let package = Package(
             name: "OnionOpsDaemon",
             dependencies: [
                 "OnionOpsCore", "OnionOpsReconcile", "OnionOpsGit", "OnionOpsManifest", "OnionOpsRender",
-                "OnionOpsSecrets",
+                "OnionOpsSecrets", "OnionOpsHosts",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

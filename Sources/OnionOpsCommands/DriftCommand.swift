@@ -35,11 +35,15 @@ struct DriftCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let revision = try await RevisionFetch.latest(source.source(folder: options.path))
+        let revisions = source.source(folder: options.path)
+        let revision = try await RevisionFetch.latest(revisions)
         let selection = hosts?.split(separator: ",").map(String.init) ?? []
         let deployment = try await Deployment.load(
             revision.folder, identity: identity, hosts: selection, revision: revision.idOrNil,
             output: options.output)
+        // Drift against an older line of history would report (and a
+        // timer's fix would apply) a rollback: refused the same way.
+        try await LineageCheck.require(revisions, revision, hosts: deployment.hosts)
         let reconciler = Reconciler(options: ReconcileOptions(commit: deployment.revision, owner: "onionops-drift"))
         let reports = await reconciler.plan(deployment.desired, hosts: deployment.hosts)
         let findings = reports.map { report in

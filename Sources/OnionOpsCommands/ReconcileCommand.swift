@@ -19,6 +19,19 @@ struct ReconcileCommand: AsyncParsableCommand {
             backend host of their project came through; removals after that. A failed gate puts the \
             host back on its previous generation and reports it.
 
+            Before any daemon action on a host, it checks there that every daemon binary the host \
+            uses is a root-owned file, not writable by group or others, in root-owned folders none \
+            of which others can write (symlinks resolved), and that no daemon user is uid 0; \
+            otherwise the host is refused before any change. A binary that deliberately cannot pass \
+            is trusted when its exact path is a line of the controller's \
+            /etc/onionops/trusted-binaries (or the file $ONIONOPS_TRUSTED_BINARIES names; it must \
+            be owned by root and writable by nobody else).
+
+            With --repo the head must descend from the commit each host runs (the host's own \
+            record), so a force-push to an older commit cannot roll the hosts back; \
+            --allow-non-descendant applies it anyway and says so. http:// and git:// remotes need \
+            --require-signed.
+
             When every host was last applied from these very inputs (the manifest folder's files, \
             sealed keys included, and this onionops binary) and still matches what it recorded \
             (every file's hash, mode and owner, every daemon up, no apply pending), nothing is \
@@ -64,7 +77,8 @@ struct ReconcileCommand: AsyncParsableCommand {
 
     func run() async throws {
         let selection = hosts?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } ?? []
-        let fetched = try await RevisionFetch.latest(source.source(folder: options.path))
+        let revisions = source.source(folder: options.path)
+        let fetched = try await RevisionFetch.latest(revisions)
         // Unreadable inputs: no digest, no shortcut; loading says what is wrong.
         let inputs = try? InputsDigest.of(folder: fetched.folder)
         let text = options.output == .text
@@ -76,6 +90,7 @@ struct ReconcileCommand: AsyncParsableCommand {
         let deployment = try await Deployment.load(
             fetched.folder, identity: identity, hosts: selection, revision: revision ?? fetched.idOrNil,
             output: options.output)
+        try await LineageCheck.require(revisions, fetched, hosts: deployment.hosts)
         let reconciler = Reconciler(
             options: ReconcileOptions(
                 parallel: parallel, pruneKeys: pruneKeys, commit: deployment.revision, inputs: inputs),

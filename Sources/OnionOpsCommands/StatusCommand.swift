@@ -30,21 +30,41 @@ struct StatusCommand: AsyncParsableCommand {
         let chosen = set.topology.hosts.filter { selection.isEmpty || selection.contains($0.name) }
         var results: [HostHealth] = []
         for host in chosen { results.append(await HostHealth.read(host: host)) }
+        let testHosts = Dictionary(
+            chosen.map { ($0.name, TopologySummary.testMark(testHost: $0.testHost, options: $0.testingTorOptions)) },
+            uniquingKeysWith: { first, _ in first })
         switch options.output {
         case .json:
             struct Output: Encodable {
                 var formatVersion = JSONOutput.formatVersion
-                var hosts: [HostHealth]
+                var hosts: [Entry]
             }
-            Console.out(JSONOutput.render(Output(hosts: results)))
+            Console.out(
+                JSONOutput.render(
+                    Output(hosts: results.map { Entry(health: $0, testHost: testHosts[$0.host]?.isEmpty == false) })))
         case .text:
-            Console.out(results.map(Self.text).joined(separator: "\n"))
+            Console.out(
+                results.map { Self.text($0, testMark: testHosts[$0.host] ?? "") }.joined(separator: "\n"))
         }
         if results.contains(where: { !$0.reachable || $0.error != nil }) { throw ExitCode(1) }
         if results.contains(where: { !$0.isHealthy }) { throw ExitCode(2) }
     }
 
-    static func text(_ health: HostHealth) -> String {
+    /// A host's health with its `testHost` mark beside the health fields.
+    struct Entry: Encodable {
+        var health: HostHealth
+        var testHost: Bool
+
+        enum CodingKeys: String, CodingKey { case testHost }
+
+        func encode(to encoder: any Encoder) throws {
+            try health.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(testHost, forKey: .testHost)
+        }
+    }
+
+    static func text(_ health: HostHealth, testMark: String = "") -> String {
         var lines: [String] = []
         let verdict =
             !health.reachable
@@ -57,7 +77,7 @@ struct StatusCommand: AsyncParsableCommand {
             head +=
                 ", revision \(revision), generation \(generation) (kept: \(health.generations.map(String.init).joined(separator: " ")))"
         }
-        lines.append(head)
+        lines.append(head + testMark)
         if let error = health.error { lines.append("  ! \(error)") }
         if let interrupted = health.interrupted {
             lines.append(

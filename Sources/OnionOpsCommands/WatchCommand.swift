@@ -11,24 +11,35 @@ struct WatchCommand: AsyncParsableCommand {
         abstract: "Follow a branch (or folder) and keep every host on its newest revision.",
         discussion: """
             Reconciles at start, then every --interval, at once on `onionops trigger` (POST \
-            /trigger, for a git post-receive hook) or on a webhook (POST /webhook with \
-            X-Hub-Signature-256, HMAC-SHA256 of the body with the secret in --webhook-secret-file, \
-            as GitHub, Gitea and GitLab send; a bad signature gets 401 and triggers nothing). \
-            One reconcile runs at a time; triggers during it coalesce into one more. A revision \
-            that fails validation, or a signature check with --require-signed, is refused and \
-            logged, and the hosts stay on the last good revision; one that fails a gate is rolled \
-            back on that host and retried after a backoff, or as soon as a newer revision comes. \
-            Every --drift-interval the hosts are checked against the last good revision; drift is \
-            logged and in the metrics, and corrected with --self-heal.
+            /trigger with `Authorization: Bearer <token>`, the token in --trigger-token-file, or \
+            the webhook secret without it; for a git post-receive hook) or on a webhook (POST \
+            /webhook with X-Hub-Signature-256, HMAC-SHA256 of the body with the secret in \
+            --webhook-secret-file, as GitHub, Gitea and GitLab send). A bad signature or token \
+            gets 401 and triggers nothing; without a secret the endpoint is off. \
+            One reconcile runs at a time; triggers during it coalesce into one more, which starts \
+            no sooner than --min-interval after the last ended. A revision that fails validation, \
+            a signature check with --require-signed, or does not descend from the commit a host \
+            runs (a force-push to an older commit; --allow-non-descendant applies it, logged) is \
+            refused and logged, and the hosts stay on the last good revision; one that fails a \
+            gate is rolled back on that host and retried after a backoff (whatever asks for it), \
+            or as soon as a newer revision comes. --repo over http:// or git:// needs \
+            --require-signed. Every --drift-interval the hosts are checked against the last good \
+            revision; drift is logged and in the metrics, and corrected with --self-heal.
+
+            Before any daemon action on a host, its daemon binaries must be root-owned with \
+            root-owned folders, none writable by group or others, and its daemon users not uid 0; \
+            a binary that cannot pass may be listed in the controller's \
+            /etc/onionops/trusted-binaries (or $ONIONOPS_TRUSTED_BINARIES).
 
             GET /metrics serves Prometheus metrics (reconciles per host and result, durations, \
-            drift per host, the applied revision, last success time, refused revisions); GET \
+            drift per host, the applied revision, last success time, refused revisions, refused \
+            POSTs); GET \
             /healthz says how the last reconcile went. SIGTERM or SIGINT stops it after the \
             reconcile in hand. Examples/systemd has a unit for it.
 
             Example:
               onionops watch --repo /srv/git/onion.git --branch main --path manifests \\
-                --webhook-secret-file /etc/onionops/webhook-secret --self-heal
+                --trigger-token-file /etc/onionops/trigger-token --self-heal
             """
     )
 
@@ -51,6 +62,16 @@ struct WatchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A file holding the webhook secret (without it, /webhook is off).")
     var webhookSecretFile: String?
 
+    @Option(
+        name: .long,
+        help:
+            "A file holding the token POST /trigger must carry (default: the webhook secret; without either, /trigger is off)."
+    )
+    var triggerTokenFile: String?
+
+    @Option(name: .long, help: "Least seconds between the end of one reconcile and the start of the next.")
+    var minInterval = 1.0
+
     @Option(name: .long, help: "Only these hosts (comma-separated names).")
     var hosts: String?
 
@@ -64,14 +85,9 @@ struct WatchCommand: AsyncParsableCommand {
             throw ValidationError("--listen takes host:port, like 127.0.0.1:9477")
         }
         let address = String(listen[..<colon])
-        var secret: [UInt8]?
-        if let webhookSecretFile {
-            guard let data = FileManager.default.contents(atPath: webhookSecretFile) else {
-                throw ValidationError("cannot read --webhook-secret-file \(webhookSecretFile)")
-            }
-            secret = Array(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).utf8)
-            guard secret?.isEmpty == false else { throw ValidationError("\(webhookSecretFile) is empty") }
-        }
+        let secret = try webhookSecretFile.map { try Self.secret(in: $0, "--webhook-secret-file") }
+        let token = try triggerTokenFile.map { try Self.secret(in: $0, "--trigger-token-file") } ?? secret
+        guard minInterval >= 0 else { throw ValidationError("--min-interval cannot be negative") }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .info
@@ -88,7 +104,8 @@ struct WatchCommand: AsyncParsableCommand {
                 driftInterval: .milliseconds(Int(driftInterval * 1000)),
                 selfHeal: selfHeal,
                 hosts: hosts?.split(separator: ",").map(String.init) ?? [],
-                parallel: parallel
+                parallel: parallel,
+                minInterval: .milliseconds(Int(minInterval * 1000))
             ),
             metrics: metrics,
             logger: logger
@@ -96,11 +113,22 @@ struct WatchCommand: AsyncParsableCommand {
         logger.info("watching \(revisions.description); listening on \(address):\(port)")
         let app = Application(
             router: WatchServer.router(
-                controller: controller, metrics: metrics, webhookSecret: secret, logger: logger),
+                controller: controller, metrics: metrics, webhookSecret: secret, triggerToken: token, logger: logger),
             configuration: ApplicationConfiguration(address: .hostname(address, port: port), serverName: "onionops"),
             services: [WatchService(controller: controller)],
             logger: logger
         )
         try await app.runService()
+    }
+
+    /// A secret file's content without surrounding whitespace; empty is an
+    /// error (it would let anything through nowhere, and hide a mistake).
+    static func secret(in path: String, _ option: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("cannot read \(option) \(path)")
+        }
+        let secret = Array(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).utf8)
+        guard !secret.isEmpty else { throw ValidationError("\(path) is empty") }
+        return secret
     }
 }

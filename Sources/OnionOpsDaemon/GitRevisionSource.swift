@@ -1,5 +1,7 @@
 import Foundation
+public import OnionOpsCore
 import OnionOpsGit
+import OnionOpsHosts
 
 /// A git branch as a revision source: fetch (libgit2, into a bare clone
 /// under the state folder), resolve the remote-tracking branch, check the
@@ -13,13 +15,19 @@ public struct GitRevisionSource: RevisionSource {
     public let stateDirectory: String
     /// With a file, the head must carry an SSH signature by a key in it.
     public let allowedSigners: String?
+    /// Apply a head that does not descend from what a host runs (logged).
+    public let allowNonDescendant: Bool
 
-    public init(url: String, branch: String, path: String, stateDirectory: String, allowedSigners: String?) {
+    public init(
+        url: String, branch: String, path: String, stateDirectory: String, allowedSigners: String?,
+        allowNonDescendant: Bool = false
+    ) {
         self.url = url
         self.branch = branch
         self.path = path
         self.stateDirectory = stateDirectory
         self.allowedSigners = allowedSigners
+        self.allowNonDescendant = allowNonDescendant
     }
 
     public var description: String { "\(url) branch \(branch), \(path)/" }
@@ -29,7 +37,10 @@ public struct GitRevisionSource: RevisionSource {
             try FileManager.default.createDirectory(
                 atPath: stateDirectory + "/revisions", withIntermediateDirectories: true,
                 attributes: [.posixPermissions: 0o700])
-            let repository = try GitRepository.sync(url: url, cacheDirectory: stateDirectory + "/repos")
+            // A signature check makes the transport's own authentication
+            // unnecessary; without one, http:// and git:// are refused.
+            let repository = try GitRepository.sync(
+                url: url, cacheDirectory: stateDirectory + "/repos", allowUnauthenticated: allowedSigners != nil)
             let commit = try repository.resolve(branch: branch)
             var signer: String?
             if let allowedSigners {
@@ -64,5 +75,62 @@ public struct GitRevisionSource: RevisionSource {
         } catch {
             throw RevisionError(code: .unavailable, message: "\(description): \(error)")
         }
+    }
+
+    /// The last applied commit is each host's own record
+    /// (`Generation.appliedCommitPath`, written with every generation): it
+    /// is what the host runs, whichever controller (another machine, a pod
+    /// restarted with an empty state folder) applied it, and nobody on the
+    /// controller without root on the host can change it. The controller's
+    /// state folder only caches what was fetched.
+    ///
+    /// A host that never applied anything sets no bound. Any other record
+    /// (a commit this clone does not have, a folder's or a `--revision`
+    /// name) cannot be shown to be an ancestor, so it refuses too.
+    public func checkLineage(_ revision: Revision, hosts: [OnionOpsCore.Host]) async throws(RevisionError) -> [String] {
+        var applied: [(host: String, commit: String)] = []
+        for host in hosts {
+            let record: [UInt8]?
+            do {
+                record = try await HostConnector.transport(for: host).read([Generation.appliedCommitPath])[
+                    Generation.appliedCommitPath]
+            } catch {
+                // Not a refusal of the revision: the next try may reach it.
+                throw RevisionError(
+                    code: .unavailable,
+                    message: "cannot read which commit \(host.name) runs, to check that \(revision.shortID) "
+                        + "descends from it: \(error.message)")
+            }
+            let commit = String(decoding: record ?? [], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if !commit.isEmpty, commit != revision.id { applied.append((host.name, commit)) }
+        }
+        guard !applied.isEmpty else { return [] }
+        let repository: GitRepository
+        do {
+            repository = try GitRepository.openCached(url: url, cacheDirectory: stateDirectory + "/repos")
+        } catch {
+            throw RevisionError(code: .unavailable, message: "\(description): \(error)")
+        }
+        var notes: [String] = []
+        for (host, commit) in applied {
+            let shown = commit.count == 40 ? String(commit.prefix(12)) : "'\(commit.prefix(64))'"
+            let why: String
+            do {
+                if try repository.descends(revision.id, from: commit) { continue }
+                why = "does not descend from \(shown), which \(host) runs"
+            } catch {
+                why = "cannot be shown to descend from \(shown), which \(host) runs (\(error.message))"
+            }
+            let line = "commit \(revision.shortID) on \(branch) \(why)"
+            guard allowNonDescendant else {
+                throw RevisionError(
+                    code: .notDescendant,
+                    message: line + ": refused, so a force-push to an older commit cannot roll the hosts back "
+                        + "(--allow-non-descendant applies it on purpose)",
+                    revision: revision.id)
+            }
+            notes.append(line + ": applied anyway (--allow-non-descendant)")
+        }
+        return notes
     }
 }

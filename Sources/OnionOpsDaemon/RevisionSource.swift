@@ -1,9 +1,20 @@
+public import OnionOpsCore
+
 /// Where revisions come from: a git branch, or a folder.
 public protocol RevisionSource: Sendable {
     /// Shown in logs.
     var description: String { get }
     /// The newest revision (fetching first, for git).
     func latest() async throws(RevisionError) -> Revision
+    /// Refuses `revision` when it would take one of `hosts` back to an
+    /// older line of history than the one it runs (a force-push to an old
+    /// commit). Returns what to log when an override let it through.
+    func checkLineage(_ revision: Revision, hosts: [Host]) async throws(RevisionError) -> [String]
+}
+
+extension RevisionSource {
+    /// A folder has no history to check.
+    public func checkLineage(_ revision: Revision, hosts: [Host]) async throws(RevisionError) -> [String] { [] }
 }
 
 /// Why no revision could be had, or why one was refused.
@@ -15,6 +26,9 @@ public struct RevisionError: Error, Sendable, CustomStringConvertible {
         case unsigned
         /// `--require-signed`: a signature by no allowed signer.
         case untrusted
+        /// The head does not descend from what a host last applied (and
+        /// `--allow-non-descendant` was not given).
+        case notDescendant = "not-descendant"
     }
 
     public var code: Code

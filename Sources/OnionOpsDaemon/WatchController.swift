@@ -5,10 +5,12 @@ import OnionOpsReconcile
 /// The daemon's loop: level-triggered. Every wake-up (a poll tick, a
 /// trigger, a webhook, a drift tick) sets a flag; one loop turns flags into
 /// work, one reconcile at a time, so triggers that arrive during a
-/// reconcile coalesce into one more. A revision that failed is retried
-/// after a backoff; a newer revision is taken at once, without waiting for
-/// the older one's backoff. A revision refused (invalid, unsigned) is not
-/// retried: the hosts stay on the last good revision.
+/// reconcile coalesce into one more, and the next one starts no sooner than
+/// `minInterval` after the last ended. A revision that failed is retried
+/// after a backoff, whatever wakes the loop (poll, trigger, webhook); a
+/// newer revision is taken at once, without waiting for the older one's
+/// backoff. A revision refused (invalid, unsigned, not descending from what
+/// a host runs) is not retried: the hosts stay on the last good revision.
 public actor WatchController {
     public struct Applied: Sendable {
         public var revision: Revision
@@ -33,6 +35,8 @@ public actor WatchController {
     private var refused: Set<String> = []
     private var failures = 0
     private var retryAt: ContinuousClock.Instant?
+    /// When the last reconcile ended (the rate limit counts from there).
+    private var lastEnded: ContinuousClock.Instant?
     /// One line about the last reconcile, for /healthz.
     public private(set) var lastResult = "starting"
 
@@ -99,8 +103,16 @@ public actor WatchController {
                 pendingDrift = false
                 await driftCheck()
             } else {
+                // The rate limit: triggers that come meanwhile coalesce
+                // into this one.
+                if let lastEnded, ContinuousClock.now < lastEnded + options.minInterval {
+                    try? await Task.sleep(until: lastEnded + options.minInterval, clock: .continuous)
+                    if Task.isCancelled { return }
+                }
+                let reason = pendingReconcile ?? reason
                 pendingReconcile = nil
                 await reconcile(reason: reason)
+                lastEnded = .now
             }
         }
     }
@@ -122,9 +134,18 @@ public actor WatchController {
         if refused.contains(revision.id) { return }
         if let tried = lastTried, tried.id == revision.id {
             // Nothing new on a poll: only a trigger reconciles the same
-            // revision again, or a retry once the backoff has passed.
+            // revision again. A failed one waits out its backoff whatever
+            // asked: a burst of triggers must not turn into a burst of
+            // apply-and-rollback cycles.
             if reason == "poll" && tried.succeeded { return }
-            if !tried.succeeded, let retryAt, ContinuousClock.now < retryAt, reason == "poll" { return }
+            if !tried.succeeded, let retryAt, ContinuousClock.now < retryAt {
+                if reason != "poll" {
+                    logger.info(
+                        "\(reason): revision \(revision.shortID) failed on its last try; next try in \(retryAt - ContinuousClock.now) or on a new revision"
+                    )
+                }
+                return
+            }
         }
         logger.info("reconciling \(revision.shortID) (\(revision.summary)) on \(reason)")
         switch await loader.load(revision) {
@@ -141,6 +162,19 @@ public actor WatchController {
             lastResult = "revision \(revision.shortID): \(message)"
         case .ready(let topology, let desired):
             let hosts = topology.hosts.filter { options.hosts.isEmpty || options.hosts.contains($0.name) }
+            do {
+                for note in try await source.checkLineage(revision, hosts: hosts) { logger.warning("\(note)") }
+            } catch {
+                logger.error("\(error.message)")
+                metrics.refused(reason: error.code.rawValue)
+                // A host that could not be read is asked again next time;
+                // a revision off the hosts' line of history is refused.
+                if error.revision != nil {
+                    refused.insert(revision.id)
+                    lastResult = "revision \(revision.shortID) refused: \(error.message)"
+                }
+                return
+            }
             let logger = self.logger
             let reconciler = Reconciler(
                 options: ReconcileOptions(

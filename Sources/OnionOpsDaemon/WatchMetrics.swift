@@ -65,11 +65,22 @@ public final class WatchMetrics: Sendable {
     }
 
     /// A revision that was not applied: `invalid`, `unsigned`, `untrusted`,
-    /// `keys`, `unavailable`.
+    /// `not-descendant`, `keys`, `unavailable`.
     public func refused(reason: String) {
         registry.makeCounter(
             name: "onionops_revisions_refused_total", labels: [("reason", reason)],
             help: "Revisions not applied, by reason."
+        ).increment()
+    }
+
+    /// A POST refused for want of a valid signature or token: the caller
+    /// was not allowed to ask, so no revision was looked at.
+    public func unauthorized(path: String) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "onionops", metricName: "http_unauthorized", unitName: "total",
+                helpText: "POST requests refused for a bad or missing signature or token."),
+            labels: [("path", path)]
         ).increment()
     }
 

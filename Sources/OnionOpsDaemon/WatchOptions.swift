@@ -11,8 +11,14 @@ public struct WatchOptions: Sendable {
     public var parallel: Int
     public var pruneKeys: Bool
     /// First wait after a failed reconcile; doubles up to `maxBackoff`.
+    /// It holds for every wake-up (poll, trigger, webhook): only a newer
+    /// revision is tried sooner.
     public var backoff: Duration
     public var maxBackoff: Duration
+    /// The least time between the end of one reconcile and the start of
+    /// the next, whatever asks for it: a flood of triggers coalesces and
+    /// waits instead of keeping the hosts busy.
+    public var minInterval: Duration
 
     public init(
         interval: Duration = .seconds(60),
@@ -22,7 +28,8 @@ public struct WatchOptions: Sendable {
         parallel: Int = 10,
         pruneKeys: Bool = false,
         backoff: Duration = .seconds(10),
-        maxBackoff: Duration = .seconds(600)
+        maxBackoff: Duration = .seconds(600),
+        minInterval: Duration = .seconds(1)
     ) {
         self.interval = interval
         self.driftInterval = driftInterval
@@ -32,5 +39,6 @@ public struct WatchOptions: Sendable {
         self.pruneKeys = pruneKeys
         self.backoff = backoff
         self.maxBackoff = maxBackoff
+        self.minInterval = minInterval
     }
 }

@@ -5,14 +5,18 @@ import NIOCore
 
 /// The daemon's HTTP side (Hummingbird): `POST /webhook` (HMAC-SHA256 in
 /// `X-Hub-Signature-256`, as GitHub, Gitea and GitLab send), `POST
-/// /trigger` (what `onionops trigger` and a post-receive hook call),
-/// `GET /metrics` (Prometheus text) and `GET /healthz`.
+/// /trigger` (what `onionops trigger` and a post-receive hook call, with
+/// `Authorization: Bearer <token>`), `GET /metrics` (Prometheus text) and
+/// `GET /healthz`. Both POSTs are authenticated: whoever can reach the
+/// port must not be able to drive reconciles. A refused request is counted
+/// in `onionops_http_unauthorized_total`, never as a refused revision.
 public enum WatchServer {
     /// Bodies larger than this are refused before they are read whole.
     static let maxBody = 1 << 20
 
     public static func router(
-        controller: WatchController, metrics: WatchMetrics, webhookSecret: [UInt8]?, logger: Logger
+        controller: WatchController, metrics: WatchMetrics, webhookSecret: [UInt8]?, triggerToken: [UInt8]?,
+        logger: Logger
     ) -> Router<BasicRequestContext> {
         let router = Router()
         router.post("/webhook") { request, _ -> Response in
@@ -24,13 +28,23 @@ public enum WatchServer {
             let header = HTTPField.Name(WebhookSignature.header).flatMap { request.headers[$0] }
             guard WebhookSignature.isValid(header, body: Array(buffer: body), secret: secret) else {
                 logger.warning("webhook refused: bad or missing \(WebhookSignature.header)")
-                metrics.refused(reason: "webhook-signature")
+                metrics.unauthorized(path: "/webhook")
                 return text(.unauthorized, "bad signature\n")
             }
             await controller.trigger("webhook")
             return text(.accepted, "reconcile queued\n")
         }
-        router.post("/trigger") { _, _ -> Response in
+        router.post("/trigger") { request, _ -> Response in
+            guard let token = triggerToken else {
+                return text(
+                    .notFound, "trigger disabled: start watch with --trigger-token-file or --webhook-secret-file\n")
+            }
+            let header = HTTPField.Name(TriggerToken.header).flatMap { request.headers[$0] }
+            guard TriggerToken.isValid(header, token: token) else {
+                logger.warning("trigger refused: bad or missing \(TriggerToken.header)")
+                metrics.unauthorized(path: "/trigger")
+                return text(.unauthorized, "bad or missing token\n")
+            }
             await controller.trigger("trigger")
             return text(.accepted, "reconcile queued\n")
         }

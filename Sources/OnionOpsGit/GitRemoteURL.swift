@@ -12,6 +12,14 @@ struct GitRemoteURL {
 
     let url: String
     let kind: Kind
+    /// The scheme, lowercased, when the URL has one.
+    private(set) var scheme: String?
+
+    /// `http://` and `git://` authenticate neither the server nor what it
+    /// sends: anyone on the network path can serve other commits.
+    static let unauthenticatedSchemes: Set<String> = ["http", "git"]
+
+    var isUnauthenticated: Bool { scheme.map(Self.unauthenticatedSchemes.contains) ?? false }
 
     /// Schemes libgit2 1.5 (built with libssh2) can fetch from.
     static let sshSchemes: Set<String> = ["ssh", "ssh+git", "git+ssh"]
@@ -21,6 +29,7 @@ struct GitRemoteURL {
         self.url = url
         if let range = url.range(of: "://") {
             let scheme = url[..<range.lowerBound].lowercased()
+            self.scheme = scheme
             if scheme == "file" {
                 guard let components = URLComponents(string: url), !components.path.isEmpty else {
                     throw GitError(code: .unsupported, message: "cannot read the file URL \(url)")

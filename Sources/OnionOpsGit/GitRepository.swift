@@ -50,11 +50,23 @@ public final class GitRepository {
 
     /// Clones `url` bare into `cacheDirectory/<SHA-256 prefix of url>` the
     /// first time; afterwards opens that clone and fetches origin.
+    ///
+    /// `http://` and `git://` are refused unless `allowUnauthenticated`
+    /// (a caller that checks commit signatures itself): over them anyone
+    /// on the network path decides what the branch holds.
     public static func sync(
-        url: String, cacheDirectory: String, ssh: GitSSHOptions = GitSSHOptions()
+        url: String, cacheDirectory: String, ssh: GitSSHOptions = GitSSHOptions(),
+        allowUnauthenticated: Bool = false
     ) throws(GitError) -> GitRepository {
         _ = initialized
         let remote = try GitRemoteURL(url)
+        if remote.isUnauthenticated, !allowUnauthenticated {
+            throw GitError(
+                code: .unsupported,
+                message: "\(remote.display) is fetched without any authentication (\(remote.scheme ?? "")://): "
+                    + "anyone on the network path could serve other commits; use https:// or ssh://, "
+                    + "or require signed commits (--require-signed)")
+        }
         if case .local(let source) = remote.kind {
             // libgit2 reports a missing local path as "unsupported URL protocol".
             var isDirectory: ObjCBool = false
@@ -67,7 +79,7 @@ public final class GitRepository {
         } catch {
             throw GitError(code: .io, message: "cannot create the cache folder \(cacheDirectory): \(error)")
         }
-        let path = cacheDirectory + "/" + String(FileDrift.sha256Hex(Array(url.utf8)).prefix(24))
+        let path = clonePath(url: url, cacheDirectory: cacheDirectory)
         if FileManager.default.fileExists(atPath: path) {
             if let opened = openBare(path) {
                 let repository = GitRepository(handle: opened, remote: remote, path: path, ssh: ssh)
@@ -78,6 +90,31 @@ public final class GitRepository {
             try? FileManager.default.removeItem(atPath: path)
         }
         try clone(remote, into: path, ssh: ssh)
+        guard let opened = openBare(path) else {
+            throw GitError(code: .io, message: "cannot open the clone \(path): \(lastError())")
+        }
+        return GitRepository(handle: opened, remote: remote, path: path, ssh: ssh)
+    }
+
+    /// Whether `url` is `http://` or `git://`, which `sync` refuses unless
+    /// told the commits are checked otherwise.
+    public static func isUnauthenticated(url: String) -> Bool {
+        (try? GitRemoteURL(url))?.isUnauthenticated ?? false
+    }
+
+    /// The clone `sync` keeps for `url` under `cacheDirectory`.
+    static func clonePath(url: String, cacheDirectory: String) -> String {
+        cacheDirectory + "/" + String(FileDrift.sha256Hex(Array(url.utf8)).prefix(24))
+    }
+
+    /// The clone `sync` made for `url`, as last fetched (no fetch): to read
+    /// a commit a previous `sync` resolved.
+    public static func openCached(
+        url: String, cacheDirectory: String, ssh: GitSSHOptions = GitSSHOptions()
+    ) throws(GitError) -> GitRepository {
+        _ = initialized
+        let remote = try GitRemoteURL(url)
+        let path = clonePath(url: url, cacheDirectory: cacheDirectory)
         guard let opened = openBare(path) else {
             throw GitError(code: .io, message: "cannot open the clone \(path): \(lastError())")
         }
@@ -286,6 +323,25 @@ public final class GitRepository {
         defer { git_tree_free(subtree) }
         try walk.read(subtree, prefix: trimmed + "/", depth: parts.count)
         return walk.files
+    }
+
+    /// Whether `commitID` is `ancestorID` or descends from it (`git
+    /// merge-base --is-ancestor`). Throws when either is not a commit of
+    /// this clone: then nothing can be said about their history.
+    public func descends(_ commitID: String, from ancestorID: String) throws(GitError) -> Bool {
+        let commit = try lookupCommit(commitID)
+        var commitOID = git_commit_id(commit).pointee
+        git_commit_free(commit)
+        let ancestor = try lookupCommit(ancestorID)
+        var ancestorOID = git_commit_id(ancestor).pointee
+        git_commit_free(ancestor)
+        if git_oid_equal(&commitOID, &ancestorOID) != 0 { return true }
+        let result = git_graph_descendant_of(handle, &commitOID, &ancestorOID)
+        guard result >= 0 else {
+            throw GitError(
+                code: .io, message: "cannot compare \(commitID) with \(ancestorID): \(Self.lastError())")
+        }
+        return result == 1
     }
 
     /// The commit's signature (an SSH or GPG armored block) and the bytes

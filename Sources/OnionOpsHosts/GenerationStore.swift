@@ -43,6 +43,28 @@ public struct GenerationStore: Sendable {
         return generation
     }
 
+    /// Removes the stored copy of every secret file (an onion key, a TLS
+    /// key) that `wanted` does not name from every kept generation, so a
+    /// key pruned from the host (`--prune-keys`) cannot come back through a
+    /// rollback. A generation that held one no longer checks out, and
+    /// `load` refuses it. Returns the paths pruned.
+    @discardableResult
+    public func pruneSecrets(keeping wanted: Set<String>) async throws(HostError) -> [String] {
+        let (numbers, _) = try await index()
+        let manifests = try await transport.read(numbers.map(Generation.manifestPath))
+        var removals: [HostOperation] = []
+        var pruned: Set<String> = []
+        for number in numbers {
+            let text = manifests[Generation.manifestPath(number)].map { String(decoding: $0, as: UTF8.self) } ?? ""
+            for entry in Generation.entries(inManifest: text) where entry.isSecret && !wanted.contains(entry.path) {
+                removals.append(.remove(path: Generation.storedPath(number, of: entry.path)))
+                pruned.insert(entry.path)
+            }
+        }
+        if !removals.isEmpty { try await transport.apply(removals) }
+        return pruned.sorted()
+    }
+
     /// A stored generation, every file checked against its recorded hash;
     /// nil if it is not there or does not check out.
     public func load(_ number: Int) async throws(HostError) -> Generation? {

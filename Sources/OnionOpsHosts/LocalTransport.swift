@@ -17,7 +17,7 @@ public struct LocalTransport: HostTransport {
         self.layout = HostLayout(root: root)
     }
 
-    private var files: POSIXFiles { POSIXFiles(host: host) }
+    var files: POSIXFiles { POSIXFiles(host: host, root: layout.root) }
 
     private func resolve(_ path: String) throws(HostError) -> String {
         try confined(path, in: layout)

@@ -8,27 +8,128 @@ import Synchronization
 
 /// The file-system calls behind the local transport, with errno turned
 /// into `HostError` values.
+///
+/// Below the host's root nothing is ever reached by path: each folder is
+/// opened from its parent's descriptor with `O_NOFOLLOW | O_DIRECTORY`
+/// (`OpenedFolder`), and every change is an `*at` call or an `f*` call on
+/// a descriptor. A daemon user who owns a folder on the way (tor's
+/// DataDirectory) can rename or replace its entries at any moment; none of
+/// that can redirect a chmod, chown, write, read or removal made by root
+/// to a file of its choosing.
 struct POSIXFiles {
     let host: String
+    /// The host's root prefix as given (`/`, or a sandbox folder): the one
+    /// path opened the ordinary way, since the operator chose it.
+    let root: String
+
+    init(host: String, root: String) {
+        self.host = host
+        self.root = root.isEmpty ? "/" : root
+    }
 
     func fail(_ what: String, _ path: String, _ code: HostError.Code = .io) -> HostError {
         HostError(host: host, code: code, message: "\(what) \(path): \(String(cString: strerror(errno)))")
     }
 
+    private func unsafe(_ message: String) -> HostError {
+        HostError(host: host, code: .unsafePath, message: message)
+    }
+
+    /// The components of `path` below the root; `path` is root-prefixed
+    /// (what `HostLayout.confined` returns).
+    private func components(_ path: String) throws(HostError) -> [String] {
+        let prefix = root == "/" ? "" : (root.hasSuffix("/") ? String(root.dropLast()) : root)
+        guard path.hasPrefix(prefix + "/") else {
+            throw HostError(host: host, code: .invalidPath, message: "\(path) is not under \(root)")
+        }
+        let parts = path.dropFirst(prefix.count).split(separator: "/").map(String.init)
+        guard !parts.contains("..") else {
+            throw HostError(host: host, code: .invalidPath, message: "\(path) climbs out with ..")
+        }
+        return parts
+    }
+
+    /// The folder at `path`, each component opened from the one before
+    /// without following links. Missing folders are made (0755, ours) when
+    /// `create`; otherwise a missing folder, or anything that is not a real
+    /// folder on the way, gives nil: the path does not exist as far as
+    /// root is concerned.
+    func openFolder(_ path: String, create: Bool) throws(HostError) -> OpenedFolder? {
+        try openFolder(components: try components(path), path: path, create: create)
+    }
+
+    private func openFolder(components: [String], path: String, create: Bool) throws(HostError) -> OpenedFolder? {
+        var fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw fail("cannot open the host root", root, .unreachable) }
+        var walked = root == "/" ? "" : root
+        for component in components {
+            walked += "/" + component
+            var next = openat(fd, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            if next < 0, errno == ENOENT, create {
+                if mkdirat(fd, component, 0o755) != 0, errno != EEXIST {
+                    let error = fail("cannot create folder", walked)
+                    close(fd)
+                    throw error
+                }
+                next = openat(fd, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            }
+            if next < 0 {
+                let code = errno
+                close(fd)
+                if code == ENOENT, !create { return nil }
+                if code == ELOOP || code == ENOTDIR {
+                    if !create { return nil }
+                    throw unsafe("\(walked) is a symlink or a file where a folder should be: not followed")
+                }
+                errno = code
+                throw fail("cannot open folder", walked)
+            }
+            close(fd)
+            fd = next
+        }
+        return OpenedFolder(fd: fd, path: walked.isEmpty ? "/" : walked)
+    }
+
+    /// The folder holding `path` and `path`'s last component.
+    private func parent(of path: String, create: Bool) throws(HostError) -> (OpenedFolder, String)? {
+        var parts = try components(path)
+        guard let leaf = parts.popLast() else {
+            throw HostError(host: host, code: .invalidPath, message: "\(path) names the host root")
+        }
+        guard let folder = try openFolder(components: parts, path: path, create: create) else { return nil }
+        return (folder, leaf)
+    }
+
+    private func lstatAt(_ folder: OpenedFolder, _ name: String) -> stat? {
+        var info = stat()
+        return fstatat(folder.fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0 ? info : nil
+    }
+
     /// Writes `content` to `path` so that readers only ever see the old or
-    /// the new file: a temp file beside it, fsync, mode and owner, rename
-    /// over the old one, fsync of the folder so the rename itself survives
-    /// a crash.
+    /// the new file: a temp file made with `O_EXCL | O_NOFOLLOW` in the
+    /// verified folder, fsync, mode and owner on the descriptor, `renameat`
+    /// over the old entry (a symlink there is replaced, not followed),
+    /// fsync of the folder so the rename itself survives a crash.
     func atomicWrite(_ content: [UInt8], to path: String, mode: UInt16, owner: String) throws(HostError) {
-        let folder = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
-        try makeParents(folder)
-        let temp = "\(folder)/.\(name).onionops-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw fail("cannot create", temp) }
+        guard let (folder, name) = try parent(of: path, create: true) else {
+            throw HostError(host: host, code: .io, message: "cannot create the folder of \(path)")
+        }
+        let ids = geteuid() == 0 ? try self.ids(of: owner) : nil
+        var temp = ""
+        var fd: Int32 = -1
+        for _ in 0..<8 {
+            temp = ".\(name).onionops-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
+            fd = openat(folder.fd, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            if fd >= 0 || errno != EEXIST { break }
+        }
+        guard fd >= 0 else { throw fail("cannot create", "\(folder.path)/\(temp)") }
         var closed = false
         defer {
             if !closed { close(fd) }
+        }
+        func abandon(_ error: HostError) -> HostError {
+            unlinkat(folder.fd, temp, 0)
+            return error
         }
         var written = 0
         while written < content.count {
@@ -38,103 +139,115 @@ struct POSIXFiles {
             }
             if result < 0 {
                 if errno == EINTR { continue }
-                unlink(temp)
-                throw fail("cannot write", temp)
+                throw abandon(fail("cannot write", "\(folder.path)/\(temp)"))
             }
             written += result
         }
         guard fsync(fd) == 0, fchmod(fd, mode_t(mode)) == 0 else {
-            unlink(temp)
-            throw fail("cannot sync", temp)
+            throw abandon(fail("cannot sync", "\(folder.path)/\(temp)"))
         }
-        if geteuid() == 0 {
-            let (uid, gid) = try ids(of: owner)
-            guard fchown(fd, uid, gid) == 0 else {
-                unlink(temp)
-                throw fail("cannot chown", temp)
-            }
+        if let (uid, gid) = ids, fchown(fd, uid, gid) != 0 {
+            throw abandon(fail("cannot chown", "\(folder.path)/\(temp)"))
         }
         close(fd)
         closed = true
-        guard rename(temp, path) == 0 else {
-            unlink(temp)
-            throw fail("cannot rename into", path)
+        guard renameat(folder.fd, temp, folder.fd, name) == 0 else {
+            throw abandon(fail("cannot rename into", path))
         }
-        try syncFolder(folder)
+        guard fsync(folder.fd) == 0 else { throw fail("cannot sync folder", folder.path) }
     }
 
-    func syncFolder(_ folder: String) throws(HostError) {
-        let fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw fail("cannot open folder", folder) }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw fail("cannot sync folder", folder) }
-    }
-
-    /// Creates a folder (and missing parents, 0755 root) and sets its own
-    /// mode and owner.
+    /// Creates a folder (and missing parents, 0755 ours) and sets its own
+    /// mode and owner through its descriptor. A symlink where the folder
+    /// should be is removed first, never followed.
     func makeDirectory(_ path: String, mode: UInt16, owner: String) throws(HostError) {
-        try makeParents(path)
-        guard chmod(path, mode_t(mode)) == 0 else { throw fail("cannot chmod", path) }
+        guard let (folder, name) = try parent(of: path, create: true) else {
+            throw HostError(host: host, code: .io, message: "cannot create the folder of \(path)")
+        }
+        if let info = lstatAt(folder, name), info.st_mode & S_IFMT == S_IFLNK {
+            guard unlinkat(folder.fd, name, 0) == 0 || errno == ENOENT else {
+                throw fail("cannot remove the symlink at", path)
+            }
+        }
+        if mkdirat(folder.fd, name, 0o700) != 0, errno != EEXIST { throw fail("cannot create folder", path) }
+        let fd = openat(folder.fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ELOOP || errno == ENOTDIR {
+                throw unsafe("\(path) is not a folder (a symlink or a file appeared): not followed")
+            }
+            throw fail("cannot open folder", path)
+        }
+        defer { close(fd) }
+        guard fchmod(fd, mode_t(mode)) == 0 else { throw fail("cannot chmod", path) }
         if geteuid() == 0 {
             let (uid, gid) = try ids(of: owner)
-            guard chown(path, uid, gid) == 0 else { throw fail("cannot chown", path) }
+            guard fchown(fd, uid, gid) == 0 else { throw fail("cannot chown", path) }
         }
     }
 
-    /// Creates every missing folder of `path` (0755, the caller's owner);
-    /// existing ones keep their mode and owner.
-    func makeParents(_ path: String) throws(HostError) {
-        var prefix = ""
-        for component in path.split(separator: "/") {
-            prefix += "/" + component
-            if mkdir(prefix, 0o755) != 0, errno != EEXIST { throw fail("cannot create folder", prefix) }
-        }
-    }
-
+    /// Removes a file, a symlink or an empty folder; a missing path (or a
+    /// path whose folder is not a real folder) is not an error.
     func remove(_ path: String) throws(HostError) {
-        var info = stat()
-        guard lstat(path, &info) == 0 else {
-            if errno == ENOENT { return }
-            throw fail("cannot stat", path)
+        guard let (folder, name) = try parent(of: path, create: false), let info = lstatAt(folder, name) else {
+            return
         }
-        let result = (info.st_mode & S_IFMT) == S_IFDIR ? rmdir(path) : unlink(path)
-        guard result == 0 || errno == ENOENT else { throw fail("cannot remove", path) }
+        let flags: Int32 = info.st_mode & S_IFMT == S_IFDIR ? AT_REMOVEDIR : 0
+        guard unlinkat(folder.fd, name, flags) == 0 || errno == ENOENT else { throw fail("cannot remove", path) }
     }
 
-    /// rmdir that leaves a folder with content (or one already gone) alone.
+    /// rmdir that leaves a folder with content (or one already gone, or a
+    /// symlink) alone.
     func removeIfEmpty(_ path: String) throws(HostError) {
-        guard rmdir(path) == 0 || errno == ENOENT || errno == ENOTEMPTY || errno == EEXIST else {
+        guard let (folder, name) = try parent(of: path, create: false) else { return }
+        guard unlinkat(folder.fd, name, AT_REMOVEDIR) == 0 || [ENOENT, ENOTEMPTY, EEXIST, ENOTDIR].contains(errno)
+        else {
             throw fail("cannot remove", path)
         }
     }
 
     func status(_ path: String) throws(HostError) -> FileStatus? {
-        var info = stat()
-        guard lstat(path, &info) == 0 else {
-            if errno == ENOENT || errno == ENOTDIR { return nil }
-            throw fail("cannot stat", path)
+        guard let (folder, name) = try parent(of: path, create: false), let info = lstatAt(folder, name) else {
+            return nil
         }
-        let isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
-        let digest = isDirectory ? nil : try read(path).map(FileDrift.sha256Hex)
+        let type = info.st_mode & S_IFMT
+        var digest: String?
+        if type == S_IFREG {
+            digest = try readFile(name, in: folder, path: path).map(FileDrift.sha256Hex)
+        }
         return FileStatus(
-            isDirectory: isDirectory,
+            isDirectory: type == S_IFDIR,
             size: Int(info.st_size),
             mode: UInt16(info.st_mode & 0o7777),
             owner: userName(of: info.st_uid),
-            sha256: digest
+            sha256: digest,
+            isSymbolicLink: type == S_IFLNK
         )
     }
 
-    /// nil when the file is not there. One open decides: a file a daemon
-    /// creates between a failed read and a later existence check must not
-    /// turn "absent" into an error.
+    /// nil when the file is not there, or is not a regular file root may
+    /// read: a symlink (never followed), a FIFO or device (never opened
+    /// for long: `O_NONBLOCK`), or a file in a daemon user's folder that
+    /// the user does not own (a hard link to a root-only file). One open
+    /// decides: a file a daemon creates between a failed read and a later
+    /// existence check must not turn "absent" into an error.
     func read(_ path: String) throws(HostError) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard let (folder, name) = try parent(of: path, create: false) else { return nil }
+        return try readFile(name, in: folder, path: path)
+    }
+
+    private func readFile(_ name: String, in folder: OpenedFolder, path: String) throws(HostError)
+        -> [UInt8]?
+    {
+        let fd = openat(folder.fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
-            if errno == ENOENT || errno == ENOTDIR { return nil }
+            if [ENOENT, ENOTDIR, ELOOP, ENXIO].contains(errno) { return nil }
             throw fail("cannot read", path)
         }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, folder.mayRead(ownedBy: info.st_uid) else {
+            return nil
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {

@@ -5,8 +5,9 @@ public import OnionOpsCore
 /// strict host-key checking, and one shared connection per host
 /// (ControlMaster/ControlPersist), so each batch costs one `ssh` exchange.
 ///
-/// Every batch is a POSIX sh script run by `sh -s` on the host; it needs
-/// only sh, coreutils and base64 there.
+/// Every file batch is `RemoteFileProgram` run by the host's perl (from
+/// perl-base, Essential on Debian), which never follows a symlink below the
+/// host's root; locks and other scripts are POSIX sh run by `sh -s`.
 public struct SSHTransport: HostTransport {
     public let host: String
     public let connection: SSHConnection
@@ -59,88 +60,105 @@ public struct SSHTransport: HostTransport {
         return output
     }
 
-    public func stat(_ paths: [String]) async throws(HostError) -> [String: FileStatus] {
-        var text = "cd / || exit 1\n"
-        for (index, path) in paths.enumerated() {
-            let p = ShellScript.quote(try resolve(path))
-            text += """
-                if [ -e \(p) ] || [ -L \(p) ]; then
-                  s=$(stat -c '%F|%s|%a|%U' \(p))
-                  if [ -f \(p) ]; then h=$(sha256sum < \(p) | cut -d' ' -f1); else h=-; fi
-                  echo "\(index)|$s|$h"
-                fi
-
-                """
+    /// One round trip: `RemoteFileProgram` on the host, as root, with
+    /// the operations on its stdin.
+    func fileBatch(_ lines: [String]) throws(HostError) -> CommandOutput {
+        let root = connection.root.isEmpty ? "/" : connection.root
+        let remote = "/usr/bin/perl -e \(ShellScript.quote(RemoteFileProgram.text)) \(RemoteFileProgram.hex(root))"
+        var input: [UInt8] = []
+        for line in lines {
+            input += Array(line.utf8)
+            input.append(UInt8(ascii: "\n"))
         }
-        let output = try script(text)
-        guard output.succeeded else { throw HostError(host: host, code: .io, message: output.stderr.trimmedLine) }
+        let output: CommandOutput
+        do {
+            output = try ProcessRunner.run(sshPath, sshArguments + ["--", remote], input: input)
+        } catch {
+            throw HostError(host: host, code: .unreachable, message: "cannot run ssh: \(error)")
+        }
+        if output.exitCode == 255 {
+            throw HostError(host: host, code: .unreachable, message: "ssh failed: \(output.stderr.trimmedLine)")
+        }
+        guard output.succeeded else {
+            let message = output.stderr.trimmedLine
+            let code: HostError.Code = message.hasSuffix("[unsafe-path]") ? .unsafePath : .io
+            throw HostError(host: host, code: code, message: message.replacing(" [unsafe-path]", with: ""))
+        }
+        return output
+    }
+
+    /// `path` as the program takes it: host-absolute (the program starts
+    /// from the host's root), checked like every other path.
+    private func hostPath(_ path: String) throws(HostError) -> String {
+        _ = try resolve(path)
+        return path
+    }
+
+    public func stat(_ paths: [String]) async throws(HostError) -> [String: FileStatus] {
+        var lines: [String] = []
+        for (index, path) in paths.enumerated() {
+            lines.append("S\t\(index)\t\(RemoteFileProgram.hex(try hostPath(path)))")
+        }
+        let output = try fileBatch(lines)
         var result: [String: FileStatus] = [:]
         for line in output.stdoutText.split(separator: "\n") {
-            let fields = line.split(separator: "|", omittingEmptySubsequences: false)
-            guard fields.count == 6, let index = Int(fields[0]), paths.indices.contains(index),
-                let size = Int(fields[2]), let mode = UInt16(fields[3], radix: 8)
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard fields.count == 7, fields[0] == "S", let index = Int(fields[1]), paths.indices.contains(index),
+                let size = Int(fields[3]), let mode = UInt16(fields[4], radix: 8)
             else { continue }
             result[paths[index]] = FileStatus(
-                isDirectory: fields[1] == "directory",
+                isDirectory: fields[2] == "dir",
                 size: size,
                 mode: mode,
-                owner: String(fields[4]),
-                sha256: fields[5] == "-" ? nil : String(fields[5])
+                owner: String(fields[5]),
+                sha256: fields[6] == "-" ? nil : String(fields[6]),
+                isSymbolicLink: fields[2] == "link"
             )
         }
         return result
     }
 
     public func read(_ paths: [String]) async throws(HostError) -> [String: [UInt8]] {
-        var text = ""
+        var lines: [String] = []
         for (index, path) in paths.enumerated() {
-            let p = ShellScript.quote(try resolve(path))
-            text += "if [ -f \(p) ]; then echo '@@\(index)'; base64 -w0 < \(p); echo; fi\n"
+            lines.append("G\t\(index)\t\(RemoteFileProgram.hex(try hostPath(path)))")
         }
-        let output = try script(text)
-        guard output.succeeded else { throw HostError(host: host, code: .io, message: output.stderr.trimmedLine) }
+        let output = try fileBatch(lines)
         var result: [String: [UInt8]] = [:]
-        let lines = output.stdoutText.split(separator: "\n", omittingEmptySubsequences: false)
-        var index = 0
-        while index + 1 < lines.count {
-            if lines[index].hasPrefix("@@"), let number = Int(lines[index].dropFirst(2)),
-                paths.indices.contains(number),
-                let content = ShellScript.decodeBase64(lines[index + 1])
-            {
-                result[paths[number]] = content
-                index += 2
-            } else {
-                index += 1
-            }
+        for line in output.stdout.split(separator: UInt8(ascii: "\n")) {
+            let fields = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
+            guard fields.count == 3, fields[0].elementsEqual("G".utf8),
+                let index = Int(String(decoding: fields[1], as: UTF8.self)), paths.indices.contains(index),
+                let content = RemoteFileProgram.unhex(Substring(String(decoding: fields[2], as: UTF8.self)))
+            else { continue }
+            result[paths[index]] = content
         }
         return result
     }
 
     public func apply(_ operations: [HostOperation]) async throws(HostError) {
-        var text = "set -e\numask 077\n"
         let batch = HostBatch(operations)
+        var lines: [String] = []
         for directory in batch.directories {
-            text += ShellScript.makeDirectory(try resolve(directory.path), mode: directory.mode, owner: directory.owner)
+            lines.append(
+                "D\t\(RemoteFileProgram.hex(try hostPath(directory.path)))\t\(String(directory.mode, radix: 8))\t"
+                    + RemoteFileProgram.hex(directory.owner))
         }
-        for (number, file) in batch.writes.enumerated() {
-            text += ShellScript.atomicWrite(
-                file.content,
-                to: try resolve(file.path),
-                mode: file.mode,
-                owner: file.owner,
-                number: number
-            )
+        for file in batch.writes {
+            lines.append(
+                "W\t\(RemoteFileProgram.hex(try hostPath(file.path)))\t\(String(file.mode, radix: 8))\t"
+                    + "\(RemoteFileProgram.hex(file.owner))\t\(RemoteFileProgram.hex(file.content))")
         }
         for path in batch.removals {
-            text += ShellScript.remove(try resolve(path))
+            lines.append("R\t\(RemoteFileProgram.hex(try hostPath(path)))")
         }
         for path in batch.emptyFolderRemovals {
-            let p = ShellScript.quote(try resolve(path))
-            text += "if [ -d \(p) ] && [ ! -L \(p) ]; then rmdir \(p) 2>/dev/null || [ -n \"$(ls -A \(p))\" ]; fi\n"
+            lines.append("E\t\(RemoteFileProgram.hex(try hostPath(path)))")
         }
-        let output = try script(text)
-        guard output.succeeded else {
-            throw HostError(host: host, code: .io, message: "apply failed: \(output.stderr.trimmedLine)")
+        do {
+            _ = try fileBatch(lines)
+        } catch {
+            throw HostError(host: host, code: error.code, message: "apply failed: \(error.message)")
         }
     }
 

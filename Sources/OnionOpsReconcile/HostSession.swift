@@ -41,6 +41,15 @@ struct HostSession: Sendable {
                 try await transport.sweepTemporaryFiles(root: host.connection.root)
             }
             let snapshot = try await SnapshotReader(transport: transport, supervisor: supervisor).read(desired)
+            if !dryRun {
+                // Before any daemon is started, tested or signalled: the
+                // binaries (and users) of every daemon this session may run,
+                // the previous generation's too, which a rollback restarts.
+                try await BinaryTrust.check(
+                    desired.instances + (snapshot.current?.state.instances ?? [])
+                        + (snapshot.interrupted?.state.instances ?? []),
+                    on: host, through: transport)
+            }
             let plan = Planner(pruneKeys: options.pruneKeys).plan(desired, on: snapshot)
             if !dryRun, !plan.isEmpty {
                 // Before the first change: a reconciler killed from here on
@@ -169,9 +178,23 @@ struct HostSession: Sendable {
         }
     }
 
-    /// Records the applied state as the next generation.
-    mutating func record(commit: String, keep: Int, inputs: String?) async {
+    /// Records the applied state as the next generation; with
+    /// `pruneKeys`, keys that left the host leave every stored generation
+    /// too.
+    mutating func record(commit: String, keep: Int, inputs: String?, pruneKeys: Bool = false) async {
         guard isHealthy else { return }
+        if pruneKeys {
+            let wanted = Set(desired.files.filter(\.isSecret).map(\.path))
+            do {
+                let pruned = try await GenerationStore(transport: transport, keep: keep).pruneSecrets(keeping: wanted)
+                if !pruned.isEmpty {
+                    report.notes.append("pruned \(pruned.count) key file(s) from the stored generations")
+                }
+            } catch {
+                report.notes.append("keys could not be pruned from the stored generations: \(error)")
+                report.status = .error
+            }
+        }
         // New inputs are recorded too (a new binary, a key file re-sealed),
         // so the next run can tell that nothing changed without rendering.
         let changed =

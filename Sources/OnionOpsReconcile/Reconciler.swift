@@ -78,7 +78,9 @@ public struct Reconciler: Sendable {
             await session.run(.removal, events: events)
         }
         sessions = await each(sessions) { session in
-            await session.record(commit: options.commit, keep: options.keepGenerations, inputs: options.inputs)
+            await session.record(
+                commit: options.commit, keep: options.keepGenerations, inputs: options.inputs,
+                pruneKeys: options.pruneKeys)
             await session.close()
         }
         for session in sessions {

@@ -61,14 +61,17 @@ public struct Renderer: Sendable {
                 ManagedDirectory(path: HostLayout.projectStateDirectory(project.name)),
                 ManagedDirectory(path: HostLayout.projectRunDirectory(project.name)),
                 ManagedDirectory(path: HostLayout.nginxSocketDirectory(project: project.name)),
-                // nginx workers write proxy buffers and the cache here.
-                ManagedDirectory(
-                    path: HostLayout.nginxStateDirectory(project: project.name),
-                    mode: 0o700,
-                    owner: host.nginx.user
-                ),
+                // Root's, so its entries cannot be swapped for links; the
+                // workers write proxy buffers and the cache in the
+                // folders inside it.
+                ManagedDirectory(path: HostLayout.nginxStateDirectory(project: project.name)),
                 ManagedDirectory(path: HostLayout.nginxLogDirectory(project: project.name), mode: 0o750),
             ])
+            var nginxFolders = HostLayout.nginxTempDirectories(project: project.name).map(\.path)
+            if project.nginx.cache.enabled {
+                nginxFolders.append(HostLayout.nginxCacheDirectory(project: project.name))
+            }
+            directories.formUnion(nginxFolders.map { ManagedDirectory(path: $0, mode: 0o700, owner: host.nginx.user) })
             for index in 1...max(project.placement.torInstances, 1) {
                 let instance = DaemonInstance.tor(project: project.name, index: index, mode: project.mode)
                 directories.formUnion([
@@ -162,14 +165,18 @@ public struct Renderer: Sendable {
             let obUser = host.onionbalance.user
             let instance = DaemonInstance.publisher(balancer: balancer.name, project: project.name)
             directories.formUnion([
-                ManagedDirectory(path: HostLayout.publisherConfigDirectory(balancer.name), mode: 0o750, owner: obUser),
-                ManagedDirectory(
-                    path: HostLayout.publisherConfigDirectory(balancer.name) + "/keys", mode: 0o700, owner: obUser),
+                // Root's: Onionbalance only reads here. Its keys' folder
+                // lets it open a key by name but not list them.
+                ManagedDirectory(path: HostLayout.publisherConfigDirectory(balancer.name)),
+                ManagedDirectory(path: HostLayout.publisherConfigDirectory(balancer.name) + "/keys", mode: 0o711),
                 ManagedDirectory(
                     path: HostLayout.publisherDataDirectory(balancer: balancer.name), mode: 0o700, owner: obUser),
-                ManagedDirectory(path: HostLayout.publisherRunDirectory(balancer.name), mode: 0o700, owner: obUser),
+                // Root's: the pid and exit records root writes live here.
+                ManagedDirectory(path: HostLayout.publisherRunDirectory(balancer.name)),
                 ManagedDirectory(
                     path: HostLayout.publisherTorRunDirectory(balancer: balancer.name), mode: 0o700, owner: obUser),
+                ManagedDirectory(
+                    path: HostLayout.publisherStatusDirectory(balancer: balancer.name), mode: 0o700, owner: obUser),
             ])
             files.append(
                 ManagedFile(

@@ -368,6 +368,7 @@ extension FanOutBench.Run {
                 spec:
                   ssh: {address: \(ssh.address), port: \(ssh.port), user: \(ssh.user), identityFile: \(ssh.identityFile ?? ""), knownHostsFile: \(ssh.knownHostsFile ?? ""), root: \(ssh.root)}
                   supervision: direct
+                  testHost: true
                   testing: {torOptions: ["DisableNetwork 1"]}
                 ---
 

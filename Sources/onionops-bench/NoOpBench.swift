@@ -38,6 +38,7 @@ enum NoOpBench {
         spec:
           local: {root: \(root)}
           supervision: direct
+          testHost: true
           testing: {torOptions: ["DisableNetwork 1"]}
 
         """.write(toFile: manifests + "/hosts.yaml", atomically: true, encoding: .utf8)

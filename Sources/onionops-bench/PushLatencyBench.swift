@@ -41,9 +41,10 @@ enum PushLatencyBench {
         let hook = bare + "/hooks/post-receive"
         try """
         #!/bin/sh
-        exec \(binary) trigger --url http://127.0.0.1:\(port) >/dev/null 2>&1
+        exec \(binary) trigger --url http://127.0.0.1:\(port) --token-file \(folder.path)/trigger-token >/dev/null 2>&1
         """.write(toFile: hook, atomically: true, encoding: .utf8)
         chmod(hook, 0o755)
+        try "bench-trigger-token\n".write(toFile: folder.path + "/trigger-token", atomically: true, encoding: .utf8)
         try git(["init", "-q", "-b", "main"], in: work)
         try git(["remote", "add", "origin", bare], in: work)
         let first = try commitAndPush(work)
@@ -53,7 +54,8 @@ enum PushLatencyBench {
             [
                 "watch", "--repo", bare, "--branch", "main", "--path", "manifests", "--state", folder.path + "/state",
                 "--identity", RepositoryPaths.demoIdentity.path, "--listen", "127.0.0.1:\(port)",
-                "--interval", "3600", "--drift-interval", "3600",
+                "--interval", "3600", "--drift-interval", "3600", "--trigger-token-file",
+                folder.path + "/trigger-token",
             ],
             log: folder.path + "/watch.log")
         guard waitApplied(first, folder: folder.path, seconds: 120) else {

@@ -183,13 +183,25 @@ enum BadManifestCases {
             "a testing tor option outside the allowed list",
             .invalidOption,
             mentions: "'ExitRelay 1' is not allowed",
-            "apiVersion: onionops/v1\nkind: Host\nmetadata: {name: edge-1}\nspec:\n  local: {root: /tmp/oo/e1}\n  testing: {torOptions: [\"DisableNetwork 1\", «ExitRelay 1]}\n"
+            "apiVersion: onionops/v1\nkind: Host\nmetadata: {name: edge-1}\nspec:\n  local: {root: /tmp/oo/e1}\n  testHost: true\n  testing: {torOptions: [\"DisableNetwork 1\", «ExitRelay 1]}\n"
         ),
         .marked(
             "a testing tor option with a comment sign",
             .invalidOption,
             mentions: "not allowed",
-            "apiVersion: onionops/v1\nkind: Host\nmetadata: {name: edge-1}\nspec:\n  local: {root: /tmp/oo/e1}\n  testing:\n    torOptions:\n      - «\"DirAuthority a # b\"\n"
+            "apiVersion: onionops/v1\nkind: Host\nmetadata: {name: edge-1}\nspec:\n  local: {root: /tmp/oo/e1}\n  testHost: true\n  testing:\n    torOptions:\n      - «\"DirAuthority a # b\"\n"
+        ),
+        .marked(
+            "testing tor options on a host not marked as a test host",
+            .invalidOption,
+            mentions: "test hosts only",
+            "apiVersion: onionops/v1\nkind: Host\nmetadata: {name: edge-1}\nspec:\n  ssh: {address: 192.0.2.10}\n  testing: {torOptions: «[\"TestingTorNetwork 1\"]}\n"
+        ),
+        .marked(
+            "a daemon user that is root",
+            .invalidValue,
+            mentions: "is root (uid 0)",
+            "apiVersion: onionops/v1\nkind: Host\nmetadata: {name: edge-1}\nspec:\n  local: {root: /tmp/oo/e1}\n  tor: {user: «root}\n"
         ),
     ]
 

@@ -18,10 +18,13 @@ struct GitOpsTests {
         let bare: String
         /// The daemon the post-receive hook triggers.
         let watchURL: String
+        /// The token the hook sends (the daemon's webhook secret).
+        let tokenFile: String
 
         init(harness: WatchHarness, hook: Bool = true) throws {
             work = harness.folder.path + "/repo"
             watchURL = harness.url
+            tokenFile = harness.folder.path + "/webhook-secret"
             bare = harness.folder.path + "/origin.git"
             try Self.git(["init", "-q", "--bare", "-b", "main", bare], in: harness.folder.path)
             if hook {
@@ -47,7 +50,9 @@ struct GitOpsTests {
         func push(_ message: String, extra: [String] = []) throws -> String {
             try Self.git(["add", "-A"], in: work)
             try Self.git(extra + ["commit", "-q", "--allow-empty", "-m", message], in: work)
-            try Self.git(["push", "-q", "origin", "main"], in: work, environment: ["ONIONOPS_WATCH_URL=\(watchURL)"])
+            try Self.git(
+                ["push", "-q", "origin", "main"], in: work,
+                environment: ["ONIONOPS_WATCH_URL=\(watchURL)", "ONIONOPS_TRIGGER_TOKEN_FILE=\(tokenFile)"])
             return try Self.git(["rev-parse", "HEAD"], in: work).trimmingCharacters(in: .whitespacesAndNewlines)
         }
 

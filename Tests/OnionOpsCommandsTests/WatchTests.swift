@@ -30,7 +30,9 @@ struct WatchTests {
         let before = harness.get("/metrics")
         #expect(harness.post("/webhook", body: "{\"ref\":\"refs/heads/main\"}", signature: "sha256=00") == 401)
         #expect(harness.post("/webhook", body: "{}") == 401, "no signature at all")
-        #expect(harness.get("/metrics").contains("onionops_revisions_refused_total{reason=\"webhook-signature\"} 2"))
+        // Counted as refused requests, not as refused revisions.
+        #expect(harness.get("/metrics").contains("onionops_http_unauthorized_total{path=\"/webhook\"} 2"))
+        #expect(!harness.get("/metrics").contains("onionops_revisions_refused_total"))
         usleep(500_000)
         #expect(!watch.log.contains("on webhook"), "a refused webhook triggers nothing")
         let body = "{\"ref\":\"refs/heads/main\"}"

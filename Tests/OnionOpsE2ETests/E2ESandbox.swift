@@ -65,6 +65,7 @@ final class E2ESandbox: Sendable {
     static func joined(_ host: OnionOpsCore.Host, world: E2EWorld) -> OnionOpsCore.Host {
         var host = host
         host.testingTorOptions = world.network.serviceTorOptions
+        host.testHost = true
         host.onionbalance.binary = world.network.onionbalanceLauncher
         return host
     }

@@ -67,8 +67,8 @@ struct ObserverTests {
         #expect(drifted.drift.map(\.path) == [HostLayout.nginxConfig(project: "news")])
         #expect(drifted.drift.first?.kind == .contentChanged)
 
-        try await supervisor.stop(pidFile: HostLayout.torPidFile(project: "news", instance: 1))
-        try await supervisor.stop(pidFile: HostLayout.nginxPidFile(project: "news"))
+        try await supervisor.stop(.tor(project: "news", index: 1, mode: .hardmap))
+        try await supervisor.stop(.nginx(project: "news"))
         #expect(try await !supervisor.isAlive(torPid))
     }
 }

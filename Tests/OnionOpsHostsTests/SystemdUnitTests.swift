@@ -141,7 +141,7 @@ struct SystemdUnitTests {
             "ExecStart=/usr/sbin/onionbalance -c /etc/onionops/balancers/shop-front/config.yaml"
                 + " -s /run/onionops/b/shop-front/tor/control.sock",
             "ExecReload=/bin/kill -HUP $MAINPID",
-            "ExecStartPre=+/bin/rm -f /run/onionops/b/shop-front/status.sock"
+            "ExecStartPre=+/bin/rm -f /run/onionops/b/shop-front/ob/status.sock"
                 + " /run/onionops/b/shop-front/onionbalance.pid /run/onionops/b/shop-front/onionbalance.exit",
             "ExecStartPre=+/usr/bin/install -d -m 0750 -o root /var/log/onionops/b/shop-front",
             "StandardError=append:/var/log/onionops/b/shop-front/onionbalance.log",

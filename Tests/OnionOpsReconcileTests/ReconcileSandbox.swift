@@ -37,6 +37,7 @@ final class ReconcileSandbox: Sendable {
         for index in topology.hosts.indices where !topology.hosts[index].testingTorOptions.contains("DisableNetwork 1")
         {
             topology.hosts[index].testingTorOptions.append("DisableNetwork 1")
+            topology.hosts[index].testHost = true
         }
         if let ssh, let index = topology.hosts.firstIndex(where: { $0.name == "edge-1" }) {
             topology.hosts[index].connection = .ssh(ssh.connection)

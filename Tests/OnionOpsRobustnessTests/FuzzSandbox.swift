@@ -24,7 +24,7 @@ final class FuzzSandbox: Sendable {
             .replacingOccurrences(of: "/tmp/onionops/\(original.name)", with: temporary.path + "/hosts")
             .replacingOccurrences(
                 of: "  supervision: direct\n",
-                with: "  supervision: direct\n  testing: {torOptions: [\"DisableNetwork 1\"]}\n"
+                with: "  supervision: direct\n  testHost: true\n  testing: {torOptions: [\"DisableNetwork 1\"]}\n"
             )
             .write(toFile: hostsPath, atomically: true, encoding: .utf8)
         let files = try await FolderManifestSource(path: folder).manifestFiles(maxBytes: 1 << 24)

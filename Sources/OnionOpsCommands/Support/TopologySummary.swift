@@ -8,6 +8,10 @@ struct TopologySummary: Encodable {
         var target: String
         var root: String
         var supervision: String
+        /// `spec.testHost`: printed so a production host that gained the
+        /// mark (and test torrc options) stands out.
+        var testHost: Bool
+        var testingTorOptions: [String]
         var runs: [String]
     }
 
@@ -53,6 +57,8 @@ struct TopologySummary: Encodable {
                 target: target,
                 root: host.connection.root,
                 supervision: host.supervision.rawValue,
+                testHost: host.testHost,
+                testingTorOptions: host.testingTorOptions,
                 runs: topology.instances(on: host.name).map(\.description)
             )
         }
@@ -82,6 +88,13 @@ struct TopologySummary: Encodable {
         }
     }
 
+    /// `  TEST HOST (torrc: DisableNetwork 1)` for a host marked
+    /// `testHost`, empty otherwise; `show` and `status` both print it.
+    static func testMark(testHost: Bool, options: [String]) -> String {
+        guard testHost else { return "" }
+        return "  TEST HOST" + (options.isEmpty ? "" : " (torrc: \(options.joined(separator: "; ")))")
+    }
+
     func text(source: String) -> String {
         var lines: [String] = []
         lines.append("Topology from \(source)")
@@ -91,7 +104,8 @@ struct TopologySummary: Encodable {
         for host in hosts {
             let name = host.name.padding(toLength: width, withPad: " ", startingAt: 0)
             lines.append(
-                "  \(name)  \(host.transport) \(host.target)  root \(host.root)  supervision \(host.supervision)")
+                "  \(name)  \(host.transport) \(host.target)  root \(host.root)  supervision \(host.supervision)"
+                    + Self.testMark(testHost: host.testHost, options: host.testingTorOptions))
         }
         lines.append("")
         lines.append("Projects (\(projects.count))")

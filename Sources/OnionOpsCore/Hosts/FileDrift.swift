@@ -9,6 +9,8 @@ public struct FileDrift: Sendable, Hashable, CustomStringConvertible {
         case modeChanged = "mode-changed"
         case ownerChanged = "owner-changed"
         case notAFolder = "not-a-folder"
+        /// A symlink where a managed file or folder should be.
+        case symbolicLink = "symlink"
     }
 
     public var path: String
@@ -32,6 +34,10 @@ public struct FileDrift: Sendable, Hashable, CustomStringConvertible {
                 drift.append(FileDrift(path: directory.path, kind: .missing, detail: "folder"))
                 continue
             }
+            if status.isSymbolicLink {
+                drift.append(FileDrift(path: directory.path, kind: .symbolicLink, detail: "expected a folder"))
+                continue
+            }
             guard status.isDirectory else {
                 drift.append(FileDrift(path: directory.path, kind: .notAFolder, detail: "expected a folder"))
                 continue
@@ -41,6 +47,10 @@ public struct FileDrift: Sendable, Hashable, CustomStringConvertible {
         for file in desired.files {
             guard let status = observed[file.path] else {
                 drift.append(FileDrift(path: file.path, kind: .missing, detail: "file"))
+                continue
+            }
+            if status.isSymbolicLink {
+                drift.append(FileDrift(path: file.path, kind: .symbolicLink, detail: "expected a file"))
                 continue
             }
             let expected = FileDrift.sha256Hex(file.content)

@@ -213,6 +213,9 @@ public struct Generation: Sendable, Hashable {
         public var owner: String
         /// Hex SHA-256 of a file's bytes; nil for a folder.
         public var sha256: String?
+        /// A key (onion or TLS): pruned from stored generations with
+        /// `--prune-keys`.
+        public var isSecret: Bool = false
 
         /// Whether `status` (nil: absent) matches this entry.
         public func matches(_ status: FileStatus?) -> Bool {
@@ -233,7 +236,9 @@ public struct Generation: Sendable, Hashable {
                 return Entry(path: parts[3], isDirectory: true, mode: mode, owner: parts[2], sha256: nil)
             case "file", "secret":
                 guard fields.count == 6, let mode = UInt16(fields[1], radix: 8) else { return nil }
-                return Entry(path: fields[5], isDirectory: false, mode: mode, owner: fields[2], sha256: fields[3])
+                return Entry(
+                    path: fields[5], isDirectory: false, mode: mode, owner: fields[2], sha256: fields[3],
+                    isSecret: fields[0] == "secret")
             default:
                 return nil
             }

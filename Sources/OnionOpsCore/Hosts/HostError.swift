@@ -7,6 +7,9 @@ public struct HostError: Error, Sendable, Hashable, CustomStringConvertible {
         case locked = "host-locked"
         case commandFailed = "host-command-failed"
         case invalidPath = "host-invalid-path"
+        /// A symlink, or something else than a real folder, on the way to
+        /// a managed path: it is never followed.
+        case unsafePath = "host-unsafe-path"
     }
 
     public var host: String

@@ -77,9 +77,26 @@ public struct HostLayout: Sendable, Hashable {
         "\(torDataDirectory(project: project, instance: instance))/hs-backend"
     }
 
-    /// nginx's temp paths and cache.
+    /// Holds nginx's temp folders and cache: root-owned, so the workers'
+    /// user can change what is inside each of them but not swap one for a
+    /// symlink, which the master (root) would chown on its next start or
+    /// reload (the CVE-2016-1247 pattern).
     public static func nginxStateDirectory(project: String) -> String {
         "\(projectStateDirectory(project))/nginx"
+    }
+
+    /// Each `*_temp_path` directive and its folder, owned by the workers'
+    /// user; made by OnionOps, so nginx finds them there and only checks
+    /// them.
+    public static func nginxTempDirectories(project: String) -> [(directive: String, path: String)] {
+        [
+            ("client_body_temp_path", "client_body"), ("proxy_temp_path", "proxy"), ("fastcgi_temp_path", "fastcgi"),
+            ("uwsgi_temp_path", "uwsgi"), ("scgi_temp_path", "scgi"),
+        ].map { ($0.0, "\(nginxStateDirectory(project: project))/\($0.1)") }
+    }
+
+    public static func nginxCacheDirectory(project: String) -> String {
+        "\(nginxStateDirectory(project: project))/cache"
     }
 
     public static func nginxLogDirectory(project: String) -> String {
@@ -146,6 +163,8 @@ public struct HostLayout: Sendable, Hashable {
         "\(stateDirectory)/b/\(balancer)/tor"
     }
 
+    /// Root-owned: holds the pid and exit records root writes, and the two
+    /// folders the publisher's user owns (its tor's, Onionbalance's).
     public static func publisherRunDirectory(_ balancer: String) -> String {
         "\(runDirectory)/b/\(balancer)"
     }
@@ -162,7 +181,12 @@ public struct HostLayout: Sendable, Hashable {
         "\(publisherTorRunDirectory(balancer: balancer))/tor.pid"
     }
 
+    /// Onionbalance creates its status socket here, so its user owns it.
+    public static func publisherStatusDirectory(balancer: String) -> String {
+        "\(publisherRunDirectory(balancer))/ob"
+    }
+
     public static func publisherStatusSocket(balancer: String) -> String {
-        "\(publisherRunDirectory(balancer))/status.sock"
+        "\(publisherStatusDirectory(balancer: balancer))/status.sock"
     }
 }

@@ -10,8 +10,14 @@ public struct Host: Sendable, Hashable {
     /// Extra torrc lines for every tor on this host, for test hosts only:
     /// `DisableNetwork 1` for an offline sandbox, or a private test
     /// network's `TestingTorNetwork` and `DirAuthority` lines. Only the
-    /// options in `TestingTorOptions.allowed` pass validation.
+    /// options in `TestingTorOptions.allowed` pass validation, and only on
+    /// a host marked `testHost`.
     public var testingTorOptions: [String]
+    /// `spec.testHost: true`: the operator says this host is for tests, so
+    /// its torrcs may carry `testingTorOptions` (which can point tor at a
+    /// foreign network). `show` and `status` print the mark, so a
+    /// production host that gained it stands out.
+    public var testHost: Bool
     public var origin: ObjectOrigin
 
     public init(
@@ -22,6 +28,7 @@ public struct Host: Sendable, Hashable {
         nginx: DaemonSettings = .nginxDefault,
         onionbalance: DaemonSettings = .onionbalanceDefault,
         testingTorOptions: [String] = [],
+        testHost: Bool = false,
         origin: ObjectOrigin
     ) {
         self.name = name
@@ -31,6 +38,7 @@ public struct Host: Sendable, Hashable {
         self.nginx = nginx
         self.onionbalance = onionbalance
         self.testingTorOptions = testingTorOptions
+        self.testHost = testHost
         self.origin = origin
     }
 }

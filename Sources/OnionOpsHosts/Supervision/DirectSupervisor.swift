@@ -45,13 +45,13 @@ public struct DirectSupervisor: DaemonSupervisor {
     public func stop(_ instance: DaemonInstance) async throws(HostError) {
         switch instance {
         case .tor(let project, let index, _):
-            try await stop(pidFile: HostLayout.torPidFile(project: project, instance: index))
+            try await stop(pidFile: HostLayout.torPidFile(project: project, instance: index), expecting: torProcess)
         case .nginx(let project):
-            try await stop(pidFile: HostLayout.nginxPidFile(project: project))
+            try await stop(pidFile: HostLayout.nginxPidFile(project: project), expecting: nginxProcess)
         case .publisher(let balancer, _):
             // Onionbalance first: it should not see its tor vanish.
             try await stopOnionbalance(balancer: balancer)
-            try await stop(pidFile: HostLayout.publisherTorPidFile(balancer: balancer))
+            try await stop(pidFile: HostLayout.publisherTorPidFile(balancer: balancer), expecting: publisherTorProcess)
         }
     }
 
@@ -60,8 +60,8 @@ public struct DirectSupervisor: DaemonSupervisor {
             throw failure("\(instance) is reloaded with LOADCONF on its control socket, never by a signal")
         }
         guard let pid = try await pid(instance) else { throw failure("\(instance) is not running: cannot reload") }
-        let output = try await transport.run(["/bin/kill", "-HUP", String(pid)], input: [])
-        guard output.succeeded else { throw failure("cannot HUP \(instance) (pid \(pid)): \(output.stderr)") }
+        let expected = if case .nginx = instance { nginxProcess } else { onionbalanceProcess }
+        try await signal(pid, "HUP", expecting: expected)
     }
 
     public func pid(_ instance: DaemonInstance) async throws(HostError) -> Int32? {
@@ -174,15 +174,16 @@ public struct DirectSupervisor: DaemonSupervisor {
 
     /// Run by `setsid -f sh -c` as root: `$1` pid file, `$2` exit file, `$3`
     /// log, `$4` user, then the command. An inner sh writes its own pid
-    /// before it execs into setpriv and Onionbalance (same pid). The user
-    /// owns the folder (and its tor already runs as the user), so root
-    /// writes there only through an exclusive create (`set -C`) or mktemp
-    /// and a rename: a planted symlink cannot redirect them. A clean exit (status
-    /// 0: SIGTERM) removes the pid file if it is still this run's.
+    /// before it execs into setpriv and Onionbalance (same pid). Both
+    /// records live in a root-owned folder (`HostLayout.publisherRunDirectory`)
+    /// and are written through an exclusive create (`set -C`) or mktemp and
+    /// `mv -T`, so even a link left there by an older layout is replaced,
+    /// never followed. A clean exit (status 0: SIGTERM) removes the pid
+    /// file if it is still this run's.
     static let onionbalanceWrapper = """
         pid_file=$1 exit_file=$2 log=$3 user=$4
         shift 4
-        if [ -f "$log" ]; then mv -f "$log" "$log.1"; fi
+        if [ -f "$log" ] && [ ! -L "$log" ]; then mv -f -T "$log" "$log.1"; fi
         exec </dev/null >>"$log" 2>&1
         group=$(/usr/bin/id -g "$user") || exit 1
         /bin/sh -c 'set -C; echo $$ > "$0" && exec "$@"' "$pid_file" \\
@@ -193,7 +194,7 @@ public struct DirectSupervisor: DaemonSupervisor {
         status=$?
         record=$(/usr/bin/mktemp "$exit_file.XXXXXX") || exit 1
         { echo "exit $status pid $child"; /usr/bin/tail -n 20 "$log"; } > "$record"
-        mv -f "$record" "$exit_file"
+        mv -f -T "$record" "$exit_file"
         if [ "$status" -eq 0 ] && [ "$(cat "$pid_file" 2>/dev/null)" = "$child" ]; then rm -f "$pid_file"; fi
         """
 
@@ -204,7 +205,7 @@ public struct DirectSupervisor: DaemonSupervisor {
         let exitFile = HostLayout.onionbalanceExitFile(balancer: balancer)
         guard let pid = try await readPid(pidFile) else { return }
         if try await isAlive(pid) {
-            try await stop(pidFile: pidFile)
+            try await stop(pidFile: pidFile, expecting: onionbalanceProcess)
             let deadline = ContinuousClock.now + .seconds(2)
             while ContinuousClock.now < deadline {
                 let record = try await transport.read([exitFile])[exitFile].map { String(decoding: $0, as: UTF8.self) }
@@ -215,19 +216,76 @@ public struct DirectSupervisor: DaemonSupervisor {
         try await transport.apply([.remove(path: pidFile)])
     }
 
-    // MARK: pid files
+    // MARK: pid files and signals
+
+    /// Who a daemon's process must be before root signals it: tor writes
+    /// its own pid file, in a folder its user owns, so the number in it is
+    /// only a claim. Root signals a pid only if the process runs as the
+    /// daemon's user (and, where it is not an interpreter, its binary):
+    /// never a process that user could not signal itself.
+    public struct ExpectedProcess: Sendable, Hashable {
+        public var user: String
+        /// nil for Onionbalance, which runs as python.
+        public var executable: String?
+
+        public init(user: String, executable: String?) {
+            self.user = user
+            self.executable = executable
+        }
+    }
+
+    var torProcess: ExpectedProcess { ExpectedProcess(user: host.tor.user, executable: host.tor.binary) }
+    var publisherTorProcess: ExpectedProcess {
+        ExpectedProcess(user: host.onionbalance.user, executable: host.tor.binary)
+    }
+    /// The master runs as root; its pid file is in a root-owned folder.
+    var nginxProcess: ExpectedProcess { ExpectedProcess(user: "root", executable: host.nginx.binary) }
+    var onionbalanceProcess: ExpectedProcess { ExpectedProcess(user: host.onionbalance.user, executable: nil) }
+
+    /// Checked and sent in one command on the host, so the check sees the
+    /// process the signal reaches (short of the pid being reused within
+    /// that one command). Exit 3 means "not that process".
+    static let signalScript = """
+        pid=$1 sig=$2 user=$3 exe=$4
+        # /proc/PID/status, not the folder's owner: tor makes itself
+        # non-dumpable, which shows its /proc folder as root's.
+        uid=$(/usr/bin/id -u "$user") || exit 3
+        owner=$(while read -r key real rest; do
+          if [ "$key" = "Uid:" ]; then echo "$real"; fi; done < "/proc/$pid/status") 2>/dev/null || exit 0
+        if [ -z "$owner" ]; then exit 0; fi
+        if [ "$owner" != "$uid" ]; then echo "pid $pid runs as uid $owner, not $user" >&2; exit 3; fi
+        if [ -n "$exe" ]; then
+          running=$(/usr/bin/readlink "/proc/$pid/exe" 2>/dev/null) || exit 0
+          expected=$(/usr/bin/readlink -f "$exe")
+          if [ "$running" != "$expected" ]; then echo "pid $pid runs $running, not $expected" >&2; exit 3; fi
+        fi
+        /bin/kill "-$sig" "$pid" 2>/dev/null || [ ! -e "/proc/$pid" ]
+        """
+
+    /// `kill -<signal> <pid>` after checking the process is `expected`;
+    /// a process that is already gone is not an error.
+    public func signal(_ pid: Int32, _ signal: String, expecting expected: ExpectedProcess) async throws(HostError) {
+        let output = try await transport.run(
+            ["/bin/sh", "-c", Self.signalScript, "onionops-signal", String(pid), signal, expected.user]
+                + [expected.executable ?? ""],
+            input: []
+        )
+        guard output.succeeded else {
+            throw failure("refused to send \(signal) to pid \(pid): \(output.stderr.split(separator: "\n").last ?? "")")
+        }
+    }
 
     /// SIGTERM to the pid in `pidFile`, then SIGKILL after `grace` seconds
     /// (tor sometimes hangs on SIGTERM); waits until it is gone.
-    public func stop(pidFile: String, grace: Double = 5) async throws(HostError) {
+    public func stop(pidFile: String, expecting expected: ExpectedProcess, grace: Double = 5) async throws(HostError) {
         guard let pid = try await readPid(pidFile), try await isAlive(pid) else { return }
-        _ = try await transport.run(["/bin/kill", "-TERM", String(pid)], input: [])
+        try await signal(pid, "TERM", expecting: expected)
         let deadline = ContinuousClock.now + .milliseconds(Int(grace * 1000))
         while ContinuousClock.now < deadline {
             if try await !isAlive(pid) { return }
             try await transport.pause(.milliseconds(50))
         }
-        _ = try await transport.run(["/bin/kill", "-KILL", String(pid)], input: [])
+        try await signal(pid, "KILL", expecting: expected)
         let killed = ContinuousClock.now + .seconds(2)
         while ContinuousClock.now < killed, try await isAlive(pid) {
             try await transport.pause(.milliseconds(20))

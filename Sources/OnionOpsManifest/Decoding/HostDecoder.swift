@@ -7,7 +7,7 @@ enum HostDecoder {
             let spec = MappingReader(
                 node,
                 path: "spec",
-                allowed: ["local", "ssh", "supervision", "tor", "nginx", "onionbalance", "testing"],
+                allowed: ["local", "ssh", "supervision", "tor", "nginx", "onionbalance", "testHost", "testing"],
                 context: context
             )
         else {
@@ -47,6 +47,7 @@ enum HostDecoder {
         let onionbalance = daemon(spec, "onionbalance", default: .onionbalanceDefault)
         let testing = spec.mapping("testing", allowed: ["torOptions"])
         let torOptions = testing?.stringList("torOptions") ?? []
+        let testHost = spec.bool("testHost") ?? false
 
         guard let connection else { return nil }
         return Host(
@@ -57,6 +58,7 @@ enum HostDecoder {
             nginx: nginx,
             onionbalance: onionbalance,
             testingTorOptions: torOptions,
+            testHost: testHost,
             origin: context.origin
         )
     }

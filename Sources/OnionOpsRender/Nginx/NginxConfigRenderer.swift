@@ -37,7 +37,6 @@ struct NginxConfigRenderer {
     func render() -> String {
         var nginx = NginxWriter(
             header: FileHeader.lines("Project \(project.name), nginx-\(project.name)", host: host.name))
-        let state = layout.resolve(HostLayout.nginxStateDirectory(project: project.name))
         let logs = layout.resolve(HostLayout.nginxLogDirectory(project: project.name))
         nginx.blank()
         nginx.directive("user", host.nginx.user)
@@ -53,19 +52,15 @@ struct NginxConfigRenderer {
             // Onion services keep no access log: visitors' requests are
             // theirs.
             http.directive("access_log", "off")
-            for (name, folder) in [
-                ("client_body_temp_path", "client_body"), ("proxy_temp_path", "proxy"),
-                ("fastcgi_temp_path", "fastcgi"),
-                ("uwsgi_temp_path", "uwsgi"), ("scgi_temp_path", "scgi"),
-            ] {
-                http.directive(name, "\(state)/\(folder)")
+            for (name, folder) in HostLayout.nginxTempDirectories(project: project.name) {
+                http.directive(name, layout.resolve(folder))
             }
             http.directive("map_hash_bucket_size", "128")
             http.directive("server_names_hash_bucket_size", "128")
             if project.nginx.cache.enabled {
                 http.directive(
                     "proxy_cache_path",
-                    "\(state)/cache",
+                    layout.resolve(HostLayout.nginxCacheDirectory(project: project.name)),
                     "levels=1:2",
                     "keys_zone=oo_cache:16m",
                     "max_size=\(project.nginx.cache.maxSize)",

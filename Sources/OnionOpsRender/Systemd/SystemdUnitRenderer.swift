@@ -131,15 +131,17 @@ public enum SystemdUnitRenderer {
         let exitFile = layout.resolve(HostLayout.onionbalanceExitFile(balancer: balancer))
         let log = layout.resolve(HostLayout.onionbalanceLog(balancer: balancer))
         let logFolder = ManagedDirectory(path: HostLayout.publisherLogDirectory(balancer: balancer), mode: 0o750)
-        // Root writes into a folder the Onionbalance user owns: through
-        // mktemp and rename, so a planted symlink cannot redirect it.
+        // Root writes the records into a root-owned folder, through mktemp
+        // and rename all the same (a link left there by an older layout,
+        // whose folder the Onionbalance user owned, is replaced, not
+        // followed).
         let writePid =
-            #"t=$$(/usr/bin/mktemp "$$1.XXXXXX") && echo "$$MAINPID" > "$$t" && chmod 0644 "$$t" && mv -f "$$t" "$$1""#
+            #"t=$$(/usr/bin/mktemp "$$1.XXXXXX") && echo "$$MAINPID" > "$$t" && chmod 0644 "$$t" && mv -f -T "$$t" "$$1""#
         let recordExit =
             #"p=$$(cat "$$1" 2>/dev/null); r=$$(/usr/bin/mktemp "$$2.XXXXXX") || exit 0; "#
-            + #"{ echo "exit $$EXIT_STATUS pid $$p"; /usr/bin/tail -n 20 "$$3"; } > "$$r"; mv -f "$$r" "$$2"; "#
+            + #"{ echo "exit $$EXIT_STATUS pid $$p"; /usr/bin/tail -n 20 "$$3"; } > "$$r"; mv -f -T "$$r" "$$2"; "#
             + #"if [ "$$SERVICE_RESULT" = success ]; then rm -f "$$1"; fi"#
-        let rotate = #"if [ -f "$$1" ]; then mv -f "$$1" "$$1.1"; fi"#
+        let rotate = #"if [ -f "$$1" ] && [ ! -L "$$1" ]; then mv -f -T "$$1" "$$1.1"; fi"#
         return unit(
             header: "ob-\(balancer) (systemd unit)",
             host: host,
@@ -202,10 +204,12 @@ public enum SystemdUnitRenderer {
     /// A publisher's run folders, as the renderer makes them.
     private static func publisherFolders(_ host: Host, balancer: String) -> [ManagedDirectory] {
         [
-            ManagedDirectory(
-                path: HostLayout.publisherRunDirectory(balancer), mode: 0o700, owner: host.onionbalance.user),
+            ManagedDirectory(path: HostLayout.publisherRunDirectory(balancer)),
             ManagedDirectory(
                 path: HostLayout.publisherTorRunDirectory(balancer: balancer), mode: 0o700,
+                owner: host.onionbalance.user),
+            ManagedDirectory(
+                path: HostLayout.publisherStatusDirectory(balancer: balancer), mode: 0o700,
                 owner: host.onionbalance.user),
         ]
     }
