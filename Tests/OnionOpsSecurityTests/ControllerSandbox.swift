@@ -70,6 +70,7 @@ final class ControllerSandbox: Sendable {
                 spec:
                   \(reach)
                   supervision: direct
+                  testHost: true
                   testing: {torOptions: ["DisableNetwork 1"]}
 
                 """
@@ -142,7 +143,7 @@ final class ControllerSandbox: Sendable {
 }
 
 /// Operations as another local user, and small facts about processes.
-enum Attacker {
+enum LocalUser {
     /// `runuser -u USER -- EXECUTABLE ARGUMENTS`, output merged.
     @discardableResult
     static func run(_ user: String, _ executable: String, _ arguments: [String]) throws -> Command.Result {

@@ -29,14 +29,14 @@ struct ControllerSecurityTests {
         defer { sandbox.remove() }
 
         // nobody cannot make anything in /run, where root's folder lives.
-        let probe = try Attacker.run("nobody", "/bin/mkdir", ["/run/onionops-controller-nobody-probe"])
+        let probe = try LocalUser.run("nobody", "/bin/mkdir", ["/run/onionops-controller-nobody-probe"])
         #expect(!probe.succeeded, "nobody created a folder in /run")
 
         let publicFolder = sandbox.folder.path + "/public"
         try FileManager.default.createDirectory(atPath: publicFolder, withIntermediateDirectories: true)
         chmod(publicFolder, 0o1777)
         let planted = publicFolder + "/ssh"
-        try #require(try Attacker.run("nobody", "/bin/mkdir", ["-m", "0777", planted]).succeeded)
+        try #require(try LocalUser.run("nobody", "/bin/mkdir", ["-m", "0777", planted]).succeeded)
         let socketName = try Self.controlSocketName(sshd)
         let log = publicFolder + "/fake-master.log"
         let fake = try Self.startFakeMaster(socket: planted + "/" + socketName, log: log, folder: sandbox.folder.path)
@@ -170,20 +170,21 @@ struct ControllerSecurityTests {
         for secret in secrets {
             let link = linkedFiles + secret
             try #require(
-                try Attacker.run("nobody", "/bin/mkdir", ["-p", (link as NSString).deletingLastPathComponent]).succeeded
+                try LocalUser.run("nobody", "/bin/mkdir", ["-p", (link as NSString).deletingLastPathComponent])
+                    .succeeded
             )
-            try #require(try Attacker.run("nobody", "/bin/ln", ["-s", canary, link]).succeeded)
+            try #require(try LocalUser.run("nobody", "/bin/ln", ["-s", canary, link]).succeeded)
         }
         // B: links for whole subtrees.
         let linkedTrees = world + "/linked-trees"
-        try #require(try Attacker.run("nobody", "/bin/mkdir", [linkedTrees]).succeeded)
+        try #require(try LocalUser.run("nobody", "/bin/mkdir", [linkedTrees]).succeeded)
         for top in ["etc", "var", "run"] {
             try #require(
-                try Attacker.run("nobody", "/bin/ln", ["-s", canaryFolder, linkedTrees + "/" + top]).succeeded)
+                try LocalUser.run("nobody", "/bin/ln", ["-s", canaryFolder, linkedTrees + "/" + top]).succeeded)
         }
         // C: the output folder itself a link.
         let linkedOut = world + "/linked-out"
-        try #require(try Attacker.run("nobody", "/bin/ln", ["-s", canaryFolder, linkedOut]).succeeded)
+        try #require(try LocalUser.run("nobody", "/bin/ln", ["-s", canaryFolder, linkedOut]).succeeded)
 
         for out in [linkedFiles, linkedTrees, linkedOut] {
             let run = try Self.render(out)
@@ -194,13 +195,13 @@ struct ControllerSecurityTests {
         // D: an empty folder of nobody's, open to all: replaced by a
         // private one.
         let emptyOut = world + "/empty"
-        try #require(try Attacker.run("nobody", "/bin/mkdir", ["-m", "0777", emptyOut]).succeeded)
+        try #require(try LocalUser.run("nobody", "/bin/mkdir", ["-m", "0777", emptyOut]).succeeded)
         let intoEmpty = try Self.render(emptyOut)
         #expect(intoEmpty.exitCode == 0, "\(intoEmpty.stderr)")
-        let replaced = Attacker.owner(emptyOut)
+        let replaced = LocalUser.owner(emptyOut)
         #expect(replaced?.uid == 0 && replaced?.mode == 0o700, "\(emptyOut): \(String(describing: replaced))")
         for secret in secrets {
-            #expect(try Attacker.read("nobody", emptyOut + secret) == nil, "nobody read \(secret)")
+            #expect(try LocalUser.read("nobody", emptyOut + secret) == nil, "nobody read \(secret)")
         }
 
         // E: a new folder, traced: every secret file is created exclusive,
@@ -225,17 +226,17 @@ struct ControllerSecurityTests {
                         && !call.contains("AT_FDCWD") && !call.contains("\"/"),
                     "\(call)")
             }
-            let mode = Attacker.owner(traced + secret)?.mode
+            let mode = LocalUser.owner(traced + secret)?.mode
             #expect(mode == 0o600, "\(secret): mode \(String(describing: mode))")
         }
         let creations = calls.filter { $0.contains("O_CREAT") && $0.contains("\"\(world)") }
         #expect(creations.isEmpty, "created by path in the world-writable folder: \(creations)")
-        #expect(Attacker.owner(traced)?.mode == 0o700)
+        #expect(LocalUser.owner(traced)?.mode == 0o700)
 
         // Nothing reached the canaries.
         let canaryNow = FileManager.default.contents(atPath: canary).map { Array($0) }
         #expect(canaryNow == Array(canaryText.utf8), "the canary changed: \(canaryNow?.count ?? 0) bytes now")
-        let canaryStatus = Attacker.owner(canary)
+        let canaryStatus = LocalUser.owner(canary)
         #expect(canaryStatus?.uid == 0 && canaryStatus?.mode == 0o644)
         #expect(try FileManager.default.contentsOfDirectory(atPath: canaryFolder).isEmpty)
         SecurityWorld.report("F8: \(secrets.count) secret paths linked by nobody, 5 output folders attacked")
@@ -270,15 +271,15 @@ struct ControllerSecurityTests {
         var readable = 0
         for root in sandbox.roots {
             var users: [String: Int] = [:]
-            for pid in Attacker.processes(mentioning: root).sorted() {
-                guard let uid = Attacker.processOwner(pid), let user = Attacker.userName(of: uid),
+            for pid in LocalUser.processes(mentioning: root).sorted() {
+                guard let uid = LocalUser.processOwner(pid), let user = LocalUser.userName(of: uid),
                     let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ")
                 else { continue }
                 users[user, default: 0] += 1
                 // Booleans only: a failure must not print the environment.
                 let held = String(decoding: environ, as: UTF8.self).contains(canary)
                 #expect(!held, "pid \(pid) (\(user)) holds the controller's secret")
-                guard user != "root", let seen = try Attacker.read(user, "/proc/\(pid)/environ") else { continue }
+                guard user != "root", let seen = try LocalUser.read(user, "/proc/\(pid)/environ") else { continue }
                 readable += 1
                 let leaked = String(decoding: seen, as: UTF8.self).contains(canary)
                 #expect(!leaked, "\(user) read the controller's secret from /proc/\(pid)/environ")
@@ -363,8 +364,8 @@ struct ControllerSecurityTests {
             try "script with base64 keys\n".write(toFile: path + "/in", atomically: false, encoding: .utf8)
         }
         let nobodys = temporary + "/onionops-run-nobody"
-        try #require(try Attacker.run("nobody", "/bin/mkdir", [nobodys]).succeeded)
-        try #require(try Attacker.run("nobody", "/usr/bin/touch", [nobodys + "/in"]).succeeded)
+        try #require(try LocalUser.run("nobody", "/bin/mkdir", [nobodys]).succeeded)
+        try #require(try LocalUser.run("nobody", "/usr/bin/touch", [nobodys + "/in"]).succeeded)
         let canaryFolder = try folder.write("canary/keep", "canary\n")
         let link = temporary + "/onionops-run-link"
         try FileManager.default.createSymbolicLink(
@@ -373,14 +374,16 @@ struct ControllerSecurityTests {
             try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: path)
         }
 
-        // `trigger` runs curl through the same capture as every host command.
-        let run = try Command.capture(
-            "/usr/bin/env", ["TMPDIR=" + temporary, OnionOpsBinary.url.path, "trigger", "--url", "http://127.0.0.1:9"])
-        #expect(run.exitCode == 1, "\(run.stderr)")
+        // A reconcile onto a local host: its commands there (starting tor)
+        // go through the capture that sweeps.
+        let sandbox = try ControllerSandbox(prefix: "oo-f10r", ssh: nil, projects: .freshKey)
+        defer { sandbox.remove() }
+        let run = try sandbox.onionops(sandbox.reconcileArguments, environment: ["TMPDIR": temporary])
+        #expect(run.exitCode == 0, "reconcile: \(run.stderr)")
         #expect(!FileManager.default.fileExists(atPath: stale), "the stale folder is still there")
         #expect(FileManager.default.fileExists(atPath: fresh + "/in"), "a recent folder was removed")
         #expect(FileManager.default.fileExists(atPath: nobodys + "/in"), "nobody's folder was touched")
-        #expect(Attacker.owner(link) != nil, "the link was removed")
+        #expect(LocalUser.owner(link) != nil, "the link was removed")
         #expect(FileManager.default.fileExists(atPath: canaryFolder), "a file was removed through the link")
     }
 }

@@ -33,7 +33,9 @@ struct HostDaemonAttackTests {
         for (_, folder) in HostLayout.nginxTempDirectories(project: "news") {
             let real = sandbox.path("edge-1", folder)
             let swapped = try Attacker.run(
-                "www-data", "mv -T \(Self.quote(real)) \(Self.quote(real)).x && ln -s \(Self.quote(canary.directory)) \(Self.quote(real))")
+                "www-data",
+                "mv -T \(Self.quote(real)) \(Self.quote(real)).x && ln -s \(Self.quote(canary.directory)) \(Self.quote(real))"
+            )
             #expect(!swapped.succeeded, "www-data replaced \(folder)")
             // Inside its own folder the user may plant anything: nginx
             // only ever works inside it.
@@ -89,7 +91,8 @@ struct HostDaemonAttackTests {
         let first = try sandbox.onionops(["reconcile"])
         try #require(first.exitCode == 0, "\(first.stdout)\(first.stderr)")
         for record in [
-            HostLayout.onionbalancePidFile(balancer: "shop-front"), HostLayout.onionbalanceExitFile(balancer: "shop-front"),
+            HostLayout.onionbalancePidFile(balancer: "shop-front"),
+            HostLayout.onionbalanceExitFile(balancer: "shop-front"),
         ] {
             let real = sandbox.path("edge-2", record)
             let planted = try Attacker.run(
@@ -110,7 +113,8 @@ struct HostDaemonAttackTests {
         let first = try sandbox.onionops(["reconcile"])
         try #require(first.exitCode == 0, "\(first.stdout)\(first.stderr)")
         let site = "4vk2czq6ok5fmbyfulsdh7jfi7nwu2pzq47v646bwq2nwpsj7m7mnmyd"
-        let keyPath = HostLayout.torDataDirectory(project: "news", instance: 1) + "/hs-\(site.prefix(16))"
+        let keyPath =
+            HostLayout.torDataDirectory(project: "news", instance: 1) + "/hs-\(site.prefix(16))"
             + "/hs_ed25519_secret_key"
         let key = try #require(FileManager.default.contents(atPath: sandbox.path("edge-1", keyPath)))
 
