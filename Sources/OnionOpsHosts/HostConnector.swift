@@ -4,12 +4,11 @@ public import OnionOpsCore
 /// The transport for a host as its manifest describes it.
 public enum HostConnector {
     /// Where SSH keeps its shared-connection sockets: short (unix socket
-    /// paths are limited to 107 bytes) and private to this user.
+    /// paths are limited to 107 bytes) and private to this user, checked
+    /// on every call (see `SSHControlFolder`: a folder another user made
+    /// would let them stand in for every host).
     public static var sshControlDirectory: String {
-        let path = "/tmp/onionops-ssh-\(getuid())"
-        try? FileManager.default.createDirectory(
-            atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        return path
+        SSHControlFolder.current()
     }
 
     public static func transport(for host: OnionOpsCore.Host, sshControlDirectory: String? = nil) -> any HostTransport {

@@ -2,31 +2,30 @@ import Foundation
 import OnionOpsCore
 
 /// Runs a short command to completion, arguments passed as they are (no
-/// shell), input from and output to files so no pipe can fill up or break.
+/// shell). Every command run on a host goes through here: the local
+/// transport's (and so every daemon it starts) and each `ssh` of the SSH
+/// transport.
+///
+/// Input and output go through anonymous in-memory files
+/// (`Spawn.capture`), never through named temp files: the SSH batch
+/// script carries base64 key files and reads of key files come back on
+/// stdout, and a SIGKILL must not leave either on disk. The child's
+/// environment is minimal (`ChildEnvironment.forHostCommand`): a daemon
+/// started here must not carry the controller's tokens for its life.
 enum ProcessRunner {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    static func run(_ executable: String, _ arguments: [String], input: [UInt8]) throws -> CommandOutput {
-        let folder = NSTemporaryDirectory() + "onionops-run-" + UUID().uuidString
-        try FileManager.default.createDirectory(
-            atPath: folder,
-            withIntermediateDirectories: false,
-            attributes: [.posixPermissions: NSNumber(value: 0o700)]
-        )
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let inPath = folder + "/in"
-        let outPath = folder + "/out"
-        let errPath = folder + "/err"
-        guard FileManager.default.createFile(atPath: inPath, contents: Data(input)) else {
-            throw Failure(description: "cannot set up \(folder)")
-        }
-        let status = try Spawn.run(executable, arguments, stdinPath: inPath, stdoutPath: outPath, stderrPath: errPath)
+    static func run(
+        _ executable: String,
+        _ arguments: [String],
+        input: [UInt8],
+        environment: ChildEnvironment? = nil
+    ) throws -> CommandOutput {
+        let captured = try Spawn.capture(
+            executable, arguments, input: input,
+            environment: environment ?? .forHostCommand(executable))
         return CommandOutput(
-            exitCode: status,
-            stdout: Array(FileManager.default.contents(atPath: outPath) ?? Data()),
-            stderr: String(decoding: FileManager.default.contents(atPath: errPath) ?? Data(), as: UTF8.self)
+            exitCode: captured.status,
+            stdout: captured.stdout,
+            stderr: String(decoding: captured.stderr, as: UTF8.self)
         )
     }
 }

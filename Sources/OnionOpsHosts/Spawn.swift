@@ -10,6 +10,10 @@ import Foundation
 /// several children at once (an sshd, ssh clients), some exited children
 /// were never reaped and `waitUntilExit` hung. This waits on exactly its
 /// own pid, and gives the child a clean signal mask and default handlers.
+///
+/// The child's environment is the caller's choice (`ChildEnvironment`):
+/// the default `.inherited` is for the controller's own short helpers;
+/// `capture` (which every host command goes through) never inherits.
 public enum Spawn {
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -24,7 +28,8 @@ public enum Spawn {
         stdinPath: String = "/dev/null",
         stdoutPath: String,
         stderrPath: String,
-        directory: String? = nil
+        directory: String? = nil,
+        environment: ChildEnvironment = .inherited
     ) throws -> Int32 {
         let pid = try start(
             executable,
@@ -32,7 +37,8 @@ public enum Spawn {
             stdinPath: stdinPath,
             stdoutPath: stdoutPath,
             stderrPath: stderrPath,
-            directory: directory
+            directory: directory,
+            environment: environment
         )
         return try wait(pid)
     }
@@ -44,18 +50,50 @@ public enum Spawn {
         stdinPath: String = "/dev/null",
         stdoutPath: String,
         stderrPath: String,
-        directory: String? = nil
+        directory: String? = nil,
+        environment: ChildEnvironment = .inherited
+    ) throws -> pid_t {
+        try start(executable, arguments, directory: directory, environment: environment) { actions in
+            posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+            if stderrPath == stdoutPath {
+                posix_spawn_file_actions_adddup2(&actions, 1, 2)
+            } else {
+                posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+            }
+        }
+    }
+
+    /// Starts a program with descriptors of the caller's as its standard
+    /// input, output and error (duplicated in the child; the caller keeps
+    /// and closes its own).
+    public static func start(
+        _ executable: String,
+        _ arguments: [String],
+        standardInput: Int32,
+        standardOutput: Int32,
+        standardError: Int32,
+        directory: String? = nil,
+        environment: ChildEnvironment = .inherited
+    ) throws -> pid_t {
+        try start(executable, arguments, directory: directory, environment: environment) { actions in
+            posix_spawn_file_actions_adddup2(&actions, standardInput, 0)
+            posix_spawn_file_actions_adddup2(&actions, standardOutput, 1)
+            posix_spawn_file_actions_adddup2(&actions, standardError, 2)
+        }
+    }
+
+    private static func start(
+        _ executable: String,
+        _ arguments: [String],
+        directory: String?,
+        environment: ChildEnvironment,
+        standardStreams: (inout posix_spawn_file_actions_t) -> Void
     ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        if stderrPath == stdoutPath {
-            posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        } else {
-            posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        }
+        standardStreams(&actions)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -77,12 +115,19 @@ public enum Spawn {
             words = ["/usr/bin/env", "-C", directory, "--"] + words
         }
         let argv = words.map { strdup($0) } + [nil]
+        let envp = environment.entries.map { entries in entries.map { strdup($0) } + [nil] }
         defer {
             for word in argv { free(word) }
+            for entry in envp ?? [] { free(entry) }
         }
         closeOnExec()
         var pid = pid_t()
-        let spawned = posix_spawn(&pid, program, &actions, &attributes, argv, environ)
+        let spawned =
+            if let envp {
+                posix_spawn(&pid, program, &actions, &attributes, argv, envp)
+            } else {
+                posix_spawn(&pid, program, &actions, &attributes, argv, environ)
+            }
         guard spawned == 0 else {
             throw Failure(description: "cannot start \(executable): \(String(cString: strerror(spawned)))")
         }
