@@ -79,6 +79,7 @@ struct StatusCommand: AsyncParsableCommand {
         }
         lines.append(head + testMark)
         if let error = health.error { lines.append("  ! \(error)") }
+        if let lock = health.lock?.summary { lines.append("  lock: \(lock)") }
         if let interrupted = health.interrupted {
             lines.append(
                 "  ! an apply of revision \(interrupted) was interrupted (its reconciler stopped mid-way); "

@@ -2,51 +2,133 @@ import Foundation
 public import OnionOpsCore
 
 extension SSHTransport {
-    /// `set -C` makes the redirection an exclusive create, so two
-    /// reconcilers cannot both win. A lock left by a process of this
-    /// machine that has exited is taken over (removed only if it still
-    /// holds what was read, so a racing reconciler's fresh lock survives);
-    /// one from another machine is left for a person (or that machine).
-    public func lock(owner: String) async throws(HostError) -> HostLock {
-        let path = try resolve(HostLock.path)
-        let folder = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
-        let mine = LocalMachine.lock(owner: owner)
-        let p = ShellScript.quote(path)
-        for _ in 0..<2 {
-            let text = """
-                mkdir -p \(ShellScript.quote(folder))
-                if ( set -C; printf '%s' \(ShellScript.quote(mine.fileContent)) > \(p) ) 2>/dev/null; then
-                  echo taken
-                else
-                  cat \(p)
-                fi
+    /// Seconds without a keep-alive line after which the host frees the lock
+    /// by itself: bounds how long a controller cut off without a trace (a
+    /// pulled cable, a frozen VM) keeps a host.
+    static let lockLease = 30
+    /// Well inside the lease, so a busy controller never loses it.
+    static let lockKeepAlive: Duration = .seconds(5)
 
-                """
-            let reply = try script(text).stdoutText
-            if reply == "taken\n" { return mine }
-            guard let held = HostLock.parse(reply) else {
-                throw HostError(host: host, code: .locked, message: "locked by an unreadable lock file at \(path)")
-            }
-            guard LocalMachine.isStale(held) else {
-                throw HostError(host: host, code: .locked, message: "locked by \(held.holderDescription) at \(path)")
-            }
-            let expected = ShellScript.quote(String(held.fileContent.dropLast()))
-            _ = try script("if [ \"$(cat \(p) 2>/dev/null)\" = \(expected) ]; then rm -f \(p); fi\n")
+    /// The lock is an `flock` taken by a shell on the host and held for as
+    /// long as that shell runs, on an SSH connection of its own that this
+    /// process keeps open (not the shared one, whose master outlives us).
+    /// When this process dies, or the connection drops, the shell reads end
+    /// of file and exits, and the kernel frees the lock: nothing is ever
+    /// taken over, so no two reconcilers can both win a takeover, and no
+    /// dead controller blocks a host. A controller cut off silently stops
+    /// its keep-alive lines and the host frees the lock after the lease;
+    /// ServerAliveInterval makes our side notice first, and the session
+    /// stops before its next step (`HostLockHandle.lossReason`).
+    public func lock(owner: String) async throws(HostError) -> HostLock {
+        let path = try confined(HostLock.path, in: HostLayout(root: connection.root))
+        let mine = LocalMachine.lock(owner: owner)
+        let script = LockScript.hold(path: path, record: mine.fileContent, lease: Self.lockLease)
+        let options = [
+            "-T", "-o", "ControlMaster=no", "-o", "ControlPath=none", "-o", "ServerAliveInterval=5", "-o",
+            "ServerAliveCountMax=3",
+        ]
+        let child: HeldProcess
+        do {
+            // ssh joins its words into one command line for the login shell.
+            child = try HeldProcess.start(
+                sshPath, options + sshArguments + ["--", "/bin/sh", "-c", LockScript.quote(script)])
+        } catch {
+            throw HostError(host: host, code: .unreachable, message: "cannot run ssh: \(error)")
         }
-        throw HostError(host: host, code: .locked, message: "could not take \(path)")
+        let answer = child.readLine(until: .now + .seconds(30))
+        switch answer {
+        case "held":
+            child.keepAlive(every: Self.lockKeepAlive, line: Array("\n".utf8))
+            var lock = mine
+            lock.handle = SSHLockHandle(child: child, host: host, path: path)
+            return lock
+        case "busy", "foreign":
+            let record = child.readRest(until: .now + .seconds(10))
+            child.kill()
+            throw HostError(
+                host: host, code: .locked, message: "locked by \(LockScript.describe(record: record)) at \(path)")
+        default:
+            child.closeInput()
+            let rest = child.readRest(until: .now + .seconds(5))
+            let status = child.wait(until: .now + .seconds(5))
+            child.kill()
+            let said = ((answer ?? "") + "\n" + rest + child.errorOutput).lastLine
+            if let answer, answer.hasPrefix("error ") {
+                throw HostError(
+                    host: host, code: .locked, message: "cannot take \(path): \(answer.dropFirst("error ".count))")
+            }
+            throw HostError(
+                host: host, code: status == 255 || answer == nil ? .unreachable : .io,
+                message: "no answer to the lock of \(path)" + (said.isEmpty ? "" : ": \(said)"))
+        }
     }
 
+    /// Ends the lock's session: the shell on the host checks the record is
+    /// still ours, clears it and exits, which frees the lock. Any other end
+    /// (the session had already ended, the lease ran out, the record was
+    /// rewritten) is an error: for part of this session the host was not
+    /// ours.
     public func unlock(_ lock: HostLock) async throws(HostError) {
-        let path = try resolve(HostLock.path)
-        let text = """
-            if [ "$(cat \(ShellScript.quote(path)) 2>/dev/null)" = \(ShellScript.quote(String(lock.fileContent.dropLast()))) ]; then
-              rm -f \(ShellScript.quote(path)); echo released
-            fi
-
-            """
-        guard try script(text).stdoutText == "released\n" else {
-            throw HostError(
-                host: host, code: .locked, message: "\(path) is not held by \(lock.owner) (pid \(lock.pid))")
+        guard let handle = lock.handle as? SSHLockHandle else {
+            throw HostError(host: host, code: .locked, message: "not a lock this transport took (\(lock.owner))")
         }
+        if let failure = handle.release() {
+            throw HostError(host: host, code: .locked, message: failure)
+        }
+    }
+}
+
+/// The live SSH session holding a host lock.
+final class SSHLockHandle: HostLockHandle {
+    let child: HeldProcess
+    let host: String
+    let path: String
+
+    init(child: HeldProcess, host: String, path: String) {
+        self.child = child
+        self.host = host
+        self.path = path
+    }
+
+    func lossReason() -> String? {
+        let (ended, pending) = child.peek()
+        guard ended || !pending.isEmpty else { return nil }
+        return explain(pending)
+    }
+
+    /// nil when released cleanly, else what went wrong.
+    func release() -> String? {
+        if let lost = lossReason() {
+            child.kill()
+            return lost
+        }
+        child.closeInput()
+        let said = child.readRest(until: .now + .seconds(15))
+        _ = child.wait(until: .now + .seconds(5))
+        child.kill()
+        return said.hasPrefix("released") ? nil : explain(said)
+    }
+
+    /// What the host's shell said (or did not say) when the session ended.
+    private func explain(_ said: String) -> String {
+        if said.hasPrefix("expired") {
+            return "the lock on \(path) was lost: the host heard nothing from this reconciler for "
+                + "\(SSHTransport.lockLease) s and freed it"
+        }
+        if said.hasPrefix("mismatch") {
+            let record = String(said.dropFirst("mismatch".count)).trimmingCharacters(in: .newlines)
+            return "the lock record at \(path) is no longer ours: it names \(LockScript.describe(record: record))"
+        }
+        if said.hasPrefix("released") { return "the lock on \(path) was already released" }
+        let reason = child.errorOutput.lastLine
+        return "the SSH session holding the lock on \(path) ended"
+            + (reason.isEmpty ? "" : " (\(reason))") + "; another reconciler may have taken the host since"
+    }
+}
+
+extension String {
+    /// The last non-empty line, for messages.
+    fileprivate var lastLine: String {
+        split(separator: "\n").last.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
     }
 }

@@ -24,6 +24,8 @@ public struct HostHealth: Sendable, Encodable {
     public var notes: [String] = []
     /// The revision an apply that never finished was moving the host to.
     public var interrupted: String?
+    /// The host lock: held by a reconciler now, or left by one.
+    public var lock: HostLockState?
 
     /// Healthy: applied, no drift, every daemon up (a publisher that cannot
     /// publish for want of a consensus counts as up, with a note).
@@ -38,6 +40,7 @@ public struct HostHealth: Sendable, Encodable {
         var health = HostHealth(host: host.name, reachable: true)
         do {
             let supervisor = try await SupervisorFactory.make(transport: transport, host: host)
+            health.lock = try await transport.lockState(root: host.connection.root)
             let store = GenerationStore(transport: transport)
             let index = try await store.index()
             health.generations = index.numbers

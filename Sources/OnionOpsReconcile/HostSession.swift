@@ -14,6 +14,8 @@ struct HostSession: Sendable {
     var plan: HostPlan
     var machine: ApplyMachine
     var lock: HostLock?
+    /// The session stopped because its lock was gone (already reported).
+    var lockLost = false
     var report: HostReport
 
     /// A session, or the report of a host that could not be planned.
@@ -82,9 +84,16 @@ struct HostSession: Sendable {
                 )
             )
         } catch {
-            if let lock { try? await transport.unlock(lock) }
             let status: HostStatus = error.code == .unreachable ? .unreachable : .error
-            return .failure(HostReport(host: host.name, status: status, failure: error.description))
+            var failure = error.description
+            if let lock {
+                do throws(HostError) {
+                    try await transport.unlock(lock)
+                } catch let unlockError {
+                    failure += "; and the host lock: \(unlockError.description)"
+                }
+            }
+            return .failure(HostReport(host: host.name, status: status, failure: failure))
         }
     }
 
@@ -100,6 +109,7 @@ struct HostSession: Sendable {
     mutating func run(_ phase: ApplyPhase, events: @Sendable (ReconcileEvent) -> Void) async {
         guard isHealthy else { return }
         while let step = machine.next(in: phase) {
+            if stopIfLockLost(before: step.description) { return }
             events(.stepStarted(host: host.name, phase: phase, step: step))
             let started = Date()
             do {
@@ -123,6 +133,7 @@ struct HostSession: Sendable {
     /// so what it added goes), then run every phase of that plan.
     mutating func rollBack(reason: String, events: @Sendable (ReconcileEvent) -> Void) async {
         report.failure = reason
+        if stopIfLockLost(before: "the rollback") { return }
         events(.rollingBack(host: host.name, reason: reason))
         // A connection that dropped mid-apply often comes back: try the
         // rollback again a few times before leaving the host to a person.
@@ -182,7 +193,7 @@ struct HostSession: Sendable {
     /// `pruneKeys`, keys that left the host leave every stored generation
     /// too.
     mutating func record(commit: String, keep: Int, inputs: String?, pruneKeys: Bool = false) async {
-        guard isHealthy else { return }
+        guard isHealthy, !stopIfLockLost(before: "recording the generation") else { return }
         if pruneKeys {
             let wanted = Set(desired.files.filter(\.isSecret).map(\.path))
             do {
@@ -214,9 +225,37 @@ struct HostSession: Sendable {
         if report.status == .changesPending { report.status = plan.isEmpty ? .inSync : .applied }
     }
 
+    /// A session that lost its host lock (its SSH session cut, its lease run
+    /// out, the lock file replaced) stops: another reconciler may hold the
+    /// host now, so it neither goes on nor rolls back. The pending record
+    /// makes the next reconcile finish or undo this apply.
+    private mutating func stopIfLockLost(before what: String) -> Bool {
+        guard let lost = lock?.handle?.lossReason() else { return false }
+        report.status = .error
+        report.failure = [report.failure, "\(host.name): stopped before \(what): \(lost) [host-locked]"]
+            .compactMap { $0 }.joined(separator: "; ")
+        lockLost = true
+        return true
+    }
+
+    /// Releases the host lock. A lock that was not ours to the end is an
+    /// error for the host (a person must look: another reconciler may have
+    /// acted meanwhile), said after what the apply itself did.
     mutating func close() async {
-        if let lock { try? await transport.unlock(lock) }
+        guard let held = lock else { return }
         lock = nil
+        do throws(HostError) {
+            try await transport.unlock(held)
+        } catch {
+            // Already reported when the session stopped for it.
+            guard !lockLost else { return }
+            let outcome = report.status
+            if outcome != .rollbackFailed { report.status = .error }
+            report.failure = [
+                report.failure,
+                "\(host.name): this run's outcome was \(outcome.rawValue), but \(error.message) [\(error.code.rawValue)]",
+            ].compactMap { $0 }.joined(separator: "; ")
+        }
     }
 }
 

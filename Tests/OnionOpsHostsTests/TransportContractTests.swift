@@ -134,7 +134,9 @@ struct TransportContractTests {
         await #expect(throws: HostError.self) { try await host.read(["relative/path"]) }
     }
 
-    @Test("one lock at a time; a stale lock is taken over", arguments: Kind.allCases)
+    @Test(
+        "one lock at a time; a dead holder's record is no lock; an unlock of a lock no longer ours fails",
+        arguments: Kind.allCases)
     func locking(kind: Kind) async throws {
         let (host, folder) = try Self.makeHost(kind)
         defer { folder.remove() }
@@ -150,20 +152,27 @@ struct TransportContractTests {
         let second = try await host.lock(owner: "reconciler-b")
         try await host.unlock(second)
 
-        // A lock left by a process of this machine that has exited is
-        // taken over, on every transport; one held from another machine
-        // is not (its pid means nothing here).
-        let machine = first.machine
-        let dead = HostLock(owner: "crashed", pid: 2_000_000_000, startedAt: 1, machine: machine)
+        // The lock is an flock, gone with its holder: the record a holder
+        // that died left behind (from any machine) holds nothing.
+        let dead = HostLock(
+            owner: "crashed", pid: 2_000_000_000, startedAt: 1, machine: "other-\(first.machine)", machineID: "m",
+            bootID: "b", processStart: 1, token: "t")
         try await host.apply([.write(ManagedFile(path: HostLock.path, text: dead.fileContent))])
         let taken = try await host.lock(owner: "reconciler-c")
         #expect(taken.owner == "reconciler-c")
         try await host.unlock(taken)
 
-        let elsewhere = HostLock(owner: "remote", pid: 2_000_000_000, startedAt: 1, machine: "other-\(machine)")
-        try await host.apply([.write(ManagedFile(path: HostLock.path, text: elsewhere.fileContent))])
+        // An older version's lock file never had an flock behind it: its
+        // owner may still run, so it is left for a person.
+        try await host.apply([.write(ManagedFile(path: HostLock.path, text: "remote 2000000000 1 elsewhere\n"))])
         await #expect(throws: HostError.self) { try await host.lock(owner: "reconciler-d") }
         try await host.apply([.remove(path: HostLock.path)])
+
+        // A lock file removed under its holder: the unlock says the lock
+        // was not ours to the end.
+        let held = try await host.lock(owner: "reconciler-e")
+        try await host.apply([.remove(path: HostLock.path)])
+        await #expect(throws: HostError.self) { try await host.unlock(held) }
     }
 
     @Test("a unix socket on the host is reachable from here", arguments: Kind.allCases)
