@@ -28,6 +28,10 @@ final class HeldProcess: Sendable {
         var outputEnded = false
         /// Exit status once reaped (128 + signal for a signal).
         var status: Int32?
+        /// The line the child answers each keep-alive with, taken out of
+        /// the output as it comes, and when it last came.
+        var ack: [UInt8]?
+        var lastAck = ContinuousClock.now
     }
 
     let pid: pid_t
@@ -175,6 +179,12 @@ final class HeldProcess: Sendable {
             let count = read(state.output, &buffer, buffer.count)
             if count > 0 {
                 state.outputText += buffer[..<count]
+                if let ack = state.ack {
+                    while state.outputText.starts(with: ack) {
+                        state.outputText.removeFirst(ack.count)
+                        state.lastAck = .now
+                    }
+                }
             } else if count == 0 || (errno != EAGAIN && errno != EINTR) {
                 _ = close(state.output)
                 state.output = -1
@@ -220,7 +230,13 @@ final class HeldProcess: Sendable {
     /// Writes `line` to the child's input every `interval` from a thread of
     /// its own (not a Swift concurrency thread: those can all be busy in
     /// blocking waits for longer than a lease), until the input is closed.
-    func keepAlive(every interval: Duration, line: [UInt8]) {
+    /// The child answers each with `ack` (a line); `sinceAck` says how long
+    /// ago the last answer came.
+    func keepAlive(every interval: Duration, line: [UInt8], ack: String) {
+        state.withLock { state in
+            state.ack = Array((ack + "\n").utf8)
+            state.lastAck = .now
+        }
         let thread = Thread { [weak self] in
             var next = ContinuousClock.now + interval
             while let process = self, process.state.withLock({ $0.input >= 0 }) {
@@ -228,11 +244,22 @@ final class HeldProcess: Sendable {
                     process.write(line)
                     next = ContinuousClock.now + interval
                 }
+                // Answers are taken in as they come, so their times are true
+                // even when nobody asks for a while.
+                process.state.withLock { Self.pump(&$0) }
                 usleep(200_000)
             }
         }
         thread.name = "onionops lock keep-alive"
         thread.start()
+    }
+
+    /// Time since the child last answered a keep-alive.
+    var sinceAck: Duration {
+        state.withLock { state in
+            Self.pump(&state)
+            return state.lastAck.duration(to: .now)
+        }
     }
 
     /// The exit status once the child has exited, waiting until `deadline`.

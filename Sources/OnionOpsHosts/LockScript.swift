@@ -11,7 +11,8 @@ enum LockScript {
     }
 
     /// Takes the flock on `path` without waiting and holds it while lines
-    /// (keep-alives) keep coming on standard input.
+    /// (keep-alives) keep coming on standard input, answering each with
+    /// `alive`, so the controller knows the holder is still there.
     ///
     /// Prints one first line: `held`; `busy` or `foreign` followed by the
     /// record found (held by another reconciler, or a lock file of an older
@@ -52,6 +53,7 @@ enum LockScript {
               timeout \(lease) sh -c 'IFS= read -r line' 9>&-
               s=$?
               [ "$s" -eq 0 ] || break
+              echo alive
             done
             if [ "$(cat -- "$f")" = "$(printf '%s' "$r")" ]; then
               : > "$f"

@@ -5,7 +5,7 @@ extension SSHTransport {
     /// Seconds without a keep-alive line after which the host frees the lock
     /// by itself: bounds how long a controller cut off without a trace (a
     /// pulled cable, a frozen VM) keeps a host.
-    static let lockLease = 30
+    public static let lockLease = 30
     /// Well inside the lease, so a busy controller never loses it.
     static let lockKeepAlive: Duration = .seconds(5)
 
@@ -16,9 +16,11 @@ extension SSHTransport {
     /// of file and exits, and the kernel frees the lock: nothing is ever
     /// taken over, so no two reconcilers can both win a takeover, and no
     /// dead controller blocks a host. A controller cut off silently stops
-    /// its keep-alive lines and the host frees the lock after the lease;
-    /// ServerAliveInterval makes our side notice first, and the session
-    /// stops before its next step (`HostLockHandle.lossReason`).
+    /// its keep-alive lines and the host frees the lock after the lease.
+    /// The holder answers each keep-alive: after half the lease without an
+    /// answer (or once the session ends) our side counts the lock as lost,
+    /// before the host can free it, and the session stops before its next
+    /// step (`HostLockHandle.lossReason`).
     public func lock(owner: String) async throws(HostError) -> HostLock {
         let path = try confined(HostLock.path, in: HostLayout(root: connection.root))
         let mine = LocalMachine.lock(owner: owner)
@@ -38,7 +40,7 @@ extension SSHTransport {
         let answer = child.readLine(until: .now + .seconds(30))
         switch answer {
         case "held":
-            child.keepAlive(every: Self.lockKeepAlive, line: Array("\n".utf8))
+            child.keepAlive(every: Self.lockKeepAlive, line: Array("\n".utf8), ack: "alive")
             var lock = mine
             lock.handle = SSHLockHandle(child: child, host: host, path: path)
             return lock
@@ -92,8 +94,14 @@ final class SSHLockHandle: HostLockHandle {
 
     func lossReason() -> String? {
         let (ended, pending) = child.peek()
-        guard ended || !pending.isEmpty else { return nil }
-        return explain(pending)
+        if ended || !pending.isEmpty { return explain(pending) }
+        // Half the lease without an answer: the holder on the host may be
+        // gone (killed, its host cut off), or it may free the lock soon.
+        // Either way this session must not count on the host any more.
+        let silence = child.sinceAck
+        guard silence > .seconds(SSHTransport.lockLease / 2) else { return nil }
+        return "the lock on \(path) was lost: no answer from its holder on the host for "
+            + "\(silence.components.seconds) s (the host frees it after \(SSHTransport.lockLease) s without word from us)"
     }
 
     /// nil when released cleanly, else what went wrong.

@@ -36,7 +36,7 @@ struct HostSession: Sendable {
     ) async -> HostSession.Opening {
         let transport = HostConnector.transport(for: host)
         var lock: HostLock?
-        do {
+        do throws(HostError) {
             let supervisor = try await SupervisorFactory.make(transport: transport, host: host)
             if !dryRun {
                 lock = try await transport.lock(owner: options.owner)
@@ -53,6 +53,11 @@ struct HostSession: Sendable {
                     on: host, through: transport)
             }
             let plan = Planner(pruneKeys: options.pruneKeys).plan(desired, on: snapshot)
+            if let lost = lock?.handle?.lossReason() {
+                // Lost while reading the host (stopped for longer than the
+                // lease): write nothing, not even the pending record.
+                throw HostError(host: host.name, code: .locked, message: lost)
+            }
             if !dryRun, !plan.isEmpty {
                 // Before the first change: a reconciler killed from here on
                 // leaves this record, and the next one keeps what this apply
@@ -89,8 +94,10 @@ struct HostSession: Sendable {
             if let lock {
                 do throws(HostError) {
                     try await transport.unlock(lock)
-                } catch let unlockError {
+                } catch let unlockError where unlockError.message != error.message {
                     failure += "; and the host lock: \(unlockError.description)"
+                } catch {
+                    // The same loss, already said.
                 }
             }
             return .failure(HostReport(host: host.name, status: status, failure: failure))
