@@ -16,6 +16,9 @@ struct HostSession: Sendable {
     var lock: HostLock?
     /// The session stopped because its lock was gone (already reported).
     var lockLost = false
+    /// The pending record this session wrote, to tell after losing the
+    /// lock whether anyone acted on the host meanwhile.
+    var pendingRecord: [UInt8]?
     var report: HostReport
 
     /// A session, or the report of a host that could not be planned.
@@ -58,17 +61,16 @@ struct HostSession: Sendable {
                 // lease): write nothing, not even the pending record.
                 throw HostError(host: host.name, code: .locked, message: lost)
             }
+            var pendingRecord: [UInt8]?
             if !dryRun, !plan.isEmpty {
                 // Before the first change: a reconciler killed from here on
                 // leaves this record, and the next one keeps what this apply
                 // may have put on the host in its inventory.
-                try await transport.apply([
-                    Generation(
-                        number: 0, commit: options.commit,
-                        state: desired.merged(with: snapshot.interrupted?.state ?? desired)
-                    )
-                    .pendingOperation
-                ])
+                let pending = Generation(
+                    number: 0, commit: options.commit,
+                    state: desired.merged(with: snapshot.interrupted?.state ?? desired))
+                try await transport.apply([pending.pendingOperation])
+                pendingRecord = Array(pending.manifest.utf8)
             }
             var report = HostReport(host: host.name, status: plan.isEmpty ? .inSync : .changesPending, plan: plan)
             report.generation = snapshot.current?.number
@@ -85,6 +87,7 @@ struct HostSession: Sendable {
                     plan: plan,
                     machine: ApplyMachine(program: ApplyProgram(plan)),
                     lock: lock,
+                    pendingRecord: pendingRecord,
                     report: report
                 )
             )
@@ -116,7 +119,10 @@ struct HostSession: Sendable {
     mutating func run(_ phase: ApplyPhase, events: @Sendable (ReconcileEvent) -> Void) async {
         guard isHealthy else { return }
         while let step = machine.next(in: phase) {
-            if stopIfLockLost(before: step.description) { return }
+            if let lost = await ensureLock() {
+                stop(before: step.description, lost.reason)
+                return
+            }
             events(.stepStarted(host: host.name, phase: phase, step: step))
             let started = Date()
             do {
@@ -140,12 +146,25 @@ struct HostSession: Sendable {
     /// so what it added goes), then run every phase of that plan.
     mutating func rollBack(reason: String, events: @Sendable (ReconcileEvent) -> Void) async {
         report.failure = reason
-        if stopIfLockLost(before: "the rollback") { return }
         events(.rollingBack(host: host.name, reason: reason))
         // A connection that dropped mid-apply often comes back: try the
         // rollback again a few times before leaving the host to a person.
         for delay in [1, 2, 4, 8] {
-            let unreachable = await rollBackOnce(reason: reason, events: events)
+            let unreachable: Bool
+            if let lost = await ensureLock() {
+                // A dropped connection takes the lock's holder on the host
+                // with it: the rollback waits for the host like any step,
+                // but never runs without the lock.
+                guard lost.unreachable else {
+                    stop(before: "the rollback", lost.reason)
+                    return
+                }
+                report.status = .rollbackFailed
+                report.failure = reason + "; rollback failed: \(lost.reason)"
+                unreachable = true
+            } else {
+                unreachable = await rollBackOnce(reason: reason, events: events)
+            }
             guard report.status == .rollbackFailed, unreachable else { return }
             events(.rollingBack(host: host.name, reason: "host unreachable; retrying the rollback in \(delay) s"))
             try? await Task.sleep(for: .seconds(delay))
@@ -200,7 +219,11 @@ struct HostSession: Sendable {
     /// `pruneKeys`, keys that left the host leave every stored generation
     /// too.
     mutating func record(commit: String, keep: Int, inputs: String?, pruneKeys: Bool = false) async {
-        guard isHealthy, !stopIfLockLost(before: "recording the generation") else { return }
+        guard isHealthy else { return }
+        if let lost = await ensureLock() {
+            stop(before: "recording the generation", lost.reason)
+            return
+        }
         if pruneKeys {
             let wanted = Set(desired.files.filter(\.isSecret).map(\.path))
             do {
@@ -232,17 +255,56 @@ struct HostSession: Sendable {
         if report.status == .changesPending { report.status = plan.isEmpty ? .inSync : .applied }
     }
 
-    /// A session that lost its host lock (its SSH session cut, its lease run
-    /// out, the lock file replaced) stops: another reconciler may hold the
-    /// host now, so it neither goes on nor rolls back. The pending record
+    /// Holds the host lock, taking it again if it was lost (a dropped SSH
+    /// connection takes the lock's holder on the host with it) but only if
+    /// the host is free and nobody acted on it meanwhile: its current
+    /// generation and pending record are still as this session left them.
+    /// nil when the lock is held; else why not, and whether the host could
+    /// not be reached (worth waiting for).
+    private mutating func ensureLock() async -> (reason: String, unreachable: Bool)? {
+        guard let held = lock, let lost = held.handle?.lossReason() else { return nil }
+        // The dead session's own error is the loss itself, said below.
+        try? await transport.unlock(held)
+        lock = nil
+        do throws(HostError) {
+            let again = try await transport.lock(owner: held.owner)
+            let untouched: Bool
+            do throws(HostError) {
+                let current = try await GenerationStore(transport: transport).index().current
+                let pending = try await transport.read([Generation.pendingPath])[Generation.pendingPath]
+                // No record of ours when the plan was empty: then only the
+                // generation tells.
+                untouched = current == snapshot.current?.number && (pendingRecord == nil || pending == pendingRecord)
+            } catch {
+                try? await transport.unlock(again)
+                throw error
+            }
+            guard untouched else {
+                var reason = "\(lost), and one has: the host changed since this run read it"
+                do throws(HostError) {
+                    try await transport.unlock(again)
+                } catch {
+                    reason += "; and the lock taken to check it: \(error.message)"
+                }
+                return (reason, false)
+            }
+            lock = again
+            report.notes.append(
+                "the host lock was lost (\(lost)) and taken again; nobody had acted on the host meanwhile")
+            return nil
+        } catch {
+            return ("\(lost); it could not be taken again: \(error.message)", error.code == .unreachable)
+        }
+    }
+
+    /// A session without its host lock stops: another reconciler may hold
+    /// the host, so it neither goes on nor rolls back. The pending record
     /// makes the next reconcile finish or undo this apply.
-    private mutating func stopIfLockLost(before what: String) -> Bool {
-        guard let lost = lock?.handle?.lossReason() else { return false }
+    private mutating func stop(before what: String, _ reason: String) {
         report.status = .error
-        report.failure = [report.failure, "\(host.name): stopped before \(what): \(lost) [host-locked]"]
+        report.failure = [report.failure, "\(host.name): stopped before \(what): \(reason) [host-locked]"]
             .compactMap { $0 }.joined(separator: "; ")
         lockLost = true
-        return true
     }
 
     /// Releases the host lock. A lock that was not ours to the end is an

@@ -172,6 +172,25 @@ final class LockSandbox: Sendable {
         }
     }
 
+    /// SIGSTOP, and wait until every thread of `pid` has stopped (kill
+    /// returns before the signal has taken effect).
+    static func freeze(_ pid: Int32) -> Bool {
+        kill(pid, SIGSTOP)
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+            let states = threads.compactMap { thread -> Character? in
+                guard let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/stat", encoding: .utf8),
+                    let close = stat.lastIndex(of: ")")
+                else { return nil }
+                return stat[stat.index(after: close)...].split(separator: " ").first?.first
+            }
+            if !states.isEmpty, states.allSatisfy({ $0 == "T" || $0 == "t" }) { return true }
+            usleep(1_000)
+        }
+        return false
+    }
+
     func stop() {
         SandboxDaemons.kill(roots: [root, folder.path + "/edge-2"])
         sshd?.stop()

@@ -151,7 +151,7 @@ struct LockSecurityTests {
         try #require(sandbox.waitUntilHeld(by: first.pid, process: first), "never held: \(first.log)")
         // Frozen, as a VM paused or a controller cut off without a trace:
         // alive, so the lock holds at first...
-        kill(first.pid, SIGSTOP)
+        try #require(LockSandbox.freeze(first.pid), "the reconciler did not stop")
         let early = try sandbox.reconcile(hostname: "pod-b")
         #expect(early.exitCode == 1 && early.output.contains("locked by"), "\(early.output)")
         // ...until the host has heard nothing for the lease.
@@ -180,7 +180,7 @@ struct LockSecurityTests {
         try #require(sandbox.waitUntilHeld(by: first.pid, process: first), "never held: \(first.log)")
         // Mid-apply: after its first step.
         try #require(first.wait(upTo: 60) { first.log.contains(": ok ") }, "no step done: \(first.log)")
-        kill(first.pid, SIGSTOP)
+        try #require(LockSandbox.freeze(first.pid), "the reconciler did not stop")
         switch kind {
         case .local:
             // Someone removes the lock file (a cleanup script, a person):
