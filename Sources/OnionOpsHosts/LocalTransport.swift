@@ -19,11 +19,11 @@ public struct LocalTransport: HostTransport {
 
     var files: POSIXFiles { POSIXFiles(host: host, root: layout.root) }
 
-    func resolve(_ path: String) throws(HostError) -> String {
+    private func resolve(_ path: String) throws(HostError) -> String {
         try confined(path, in: layout)
     }
 
-    func checkReachable() throws(HostError) {
+    private func checkReachable() throws(HostError) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: layout.root, isDirectory: &isDirectory), isDirectory.boolValue
         else {

@@ -41,7 +41,7 @@ public struct SSHTransport: HostTransport {
         return arguments + ["\(connection.user)@\(connection.address)"]
     }
 
-    func resolve(_ path: String) throws(HostError) -> String {
+    private func resolve(_ path: String) throws(HostError) -> String {
         try confined(path, in: layout)
     }
 
