@@ -80,9 +80,20 @@ final class HeldProcess: Sendable {
         defer {
             for word in argv { free(word) }
         }
+        // The same environment rule as every command run for a host: ssh
+        // keeps only what it needs to find its keys.
+        let envp = ChildEnvironment.forHostCommand(executable).entries.map { $0.map { strdup($0) } + [nil] }
+        defer {
+            for entry in envp ?? [] { free(entry) }
+        }
         markCloseOnExec()
         var pid = pid_t()
-        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        let spawned =
+            if let envp {
+                posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+            } else {
+                posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+            }
         // The child's ends are its own now.
         _ = close(input[0])
         _ = close(output[1])

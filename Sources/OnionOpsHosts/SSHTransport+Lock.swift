@@ -37,7 +37,16 @@ extension SSHTransport {
         } catch {
             throw HostError(host: host, code: .unreachable, message: "cannot run ssh: \(error)")
         }
-        let answer = child.readLine(until: .now + .seconds(30))
+        // The first line the script prints, past anything the login shell
+        // says first (a chatty ~/.bashrc).
+        var answer: String?
+        let deadline = ContinuousClock.now + .seconds(30)
+        while let line = child.readLine(until: deadline) {
+            if ["held", "busy", "foreign"].contains(line) || line.hasPrefix("error ") {
+                answer = line
+                break
+            }
+        }
         switch answer {
         case "held":
             child.keepAlive(every: Self.lockKeepAlive, line: Array("\n".utf8), ack: "alive")
