@@ -65,6 +65,19 @@ struct HostSymlinkAttackTests {
         ])
     }
 
+    /// A fresh host with tor's folders in place and a canary, both gone
+    /// after `body`.
+    static func underAttack(_ kind: Kind, _ body: (Host, Canary) async throws -> Void) async throws {
+        let host = try Self.host(kind)
+        let canary = try Canary()
+        defer {
+            host.stop()
+            canary.remove()
+        }
+        try await Self.torFolders(host)
+        try await body(host, canary)
+    }
+
     static func quote(_ value: String) -> String {
         "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
@@ -73,114 +86,94 @@ struct HostSymlinkAttackTests {
         "a HiddenServiceDir swapped for a link to a root folder: replaced, never chowned or written through",
         arguments: Kind.allCases)
     func serviceFolderLink(kind: Kind) async throws {
-        let host = try Self.host(kind)
-        let canary = try Canary()
-        defer {
-            host.stop()
-            canary.remove()
-        }
-        try await Self.torFolders(host)
-        let service = host.path(Self.serviceDirectory)
-        let planted = try Attacker.run(
-            "debian-tor",
-            "mv -T \(Self.quote(service)) \(Self.quote(service)).old && ln -s \(Self.quote(canary.directory)) \(Self.quote(service))"
-        )
-        try #require(planted.succeeded, "\(planted.output)")
+        try await Self.underAttack(kind) { host, canary in
+            let service = host.path(Self.serviceDirectory)
+            let planted = try Attacker.run(
+                "debian-tor",
+                "mv -T \(Self.quote(service)) \(Self.quote(service)).old && ln -s \(Self.quote(canary.directory)) \(Self.quote(service))"
+            )
+            try #require(planted.succeeded, "\(planted.output)")
 
-        let status = try await host.transport.stat([Self.serviceDirectory])[Self.serviceDirectory]
-        #expect(status?.isSymbolicLink == true, "a link where a folder should be is reported as one")
-        try await host.transport.apply([
-            .makeDirectory(ManagedDirectory(path: Self.serviceDirectory, mode: 0o700, owner: "debian-tor")),
-            .write(ManagedFile(path: Self.keyFile, text: "new key", mode: 0o600, owner: "debian-tor")),
-        ])
-        #expect(canary.damage() == [])
-        var info = stat()
-        #expect(lstat(service, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR, "a real folder replaced the link")
-        #expect(try String(contentsOfFile: host.path(Self.keyFile), encoding: .utf8) == "new key")
+            let status = try await host.transport.stat([Self.serviceDirectory])[Self.serviceDirectory]
+            #expect(status?.isSymbolicLink == true, "a link where a folder should be is reported as one")
+            try await host.transport.apply([
+                .makeDirectory(ManagedDirectory(path: Self.serviceDirectory, mode: 0o700, owner: "debian-tor")),
+                .write(ManagedFile(path: Self.keyFile, text: "new key", mode: 0o600, owner: "debian-tor")),
+            ])
+            #expect(canary.damage() == [])
+            var info = stat()
+            #expect(lstat(service, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR, "a real folder replaced the link")
+            #expect(try String(contentsOfFile: host.path(Self.keyFile), encoding: .utf8) == "new key")
+        }
     }
 
     @Test("temp-file names planted as links by the folder's owner are never written through", arguments: Kind.allCases)
     func plantedTempNames(kind: Kind) async throws {
-        let host = try Self.host(kind)
-        let canary = try Canary()
-        defer {
-            host.stop()
-            canary.remove()
+        try await Self.underAttack(kind) { host, canary in
+            // The old SSH writer named its temp file `.<name>.onionops-<pid>-<n>`:
+            // debian-tor plants a link under every such name for the next pids.
+            let next =
+                Int(
+                    (try? String(contentsOfFile: "/proc/sys/kernel/ns_last_pid", encoding: .utf8))?
+                        .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 1000
+            let folder = host.path(Self.serviceDirectory)
+            let planted = try Attacker.run(
+                "debian-tor",
+                "perl -e 'for my $p (\(next)..\(next + 3000)) { for my $n (0..3) { symlink($ARGV[0], \"$ARGV[1]/.hs_ed25519_secret_key.onionops-$p-$n\") } }' \(Self.quote(canary.file)) \(Self.quote(folder))"
+            )
+            try #require(planted.succeeded, "\(planted.output)")
+            try await host.transport.apply([
+                .write(ManagedFile(path: Self.keyFile, text: "new key", mode: 0o600, owner: "debian-tor"))
+            ])
+            #expect(canary.damage() == [])
+            #expect(try String(contentsOfFile: host.path(Self.keyFile), encoding: .utf8) == "new key")
+            var info = stat()
+            #expect(lstat(host.path(Self.keyFile), &info) == 0 && info.st_mode & S_IFMT == S_IFREG)
         }
-        try await Self.torFolders(host)
-        // The old SSH writer named its temp file `.<name>.onionops-<pid>-<n>`:
-        // debian-tor plants a link under every such name for the next pids.
-        let next =
-            Int(
-                (try? String(contentsOfFile: "/proc/sys/kernel/ns_last_pid", encoding: .utf8))?
-                    .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 1000
-        let folder = host.path(Self.serviceDirectory)
-        let planted = try Attacker.run(
-            "debian-tor",
-            "perl -e 'for my $p (\(next)..\(next + 3000)) { for my $n (0..3) { symlink($ARGV[0], \"$ARGV[1]/.hs_ed25519_secret_key.onionops-$p-$n\") } }' \(Self.quote(canary.file)) \(Self.quote(folder))"
-        )
-        try #require(planted.succeeded, "\(planted.output)")
-        try await host.transport.apply([
-            .write(ManagedFile(path: Self.keyFile, text: "new key", mode: 0o600, owner: "debian-tor"))
-        ])
-        #expect(canary.damage() == [])
-        #expect(try String(contentsOfFile: host.path(Self.keyFile), encoding: .utf8) == "new key")
-        var info = stat()
-        #expect(lstat(host.path(Self.keyFile), &info) == 0 && info.st_mode & S_IFMT == S_IFREG)
     }
 
     @Test("a removal under a folder swapped for a link removes nothing of root's", arguments: Kind.allCases)
     func removalThroughLinkedFolder(kind: Kind) async throws {
-        let host = try Self.host(kind)
-        let canary = try Canary()
-        defer {
-            host.stop()
-            canary.remove()
+        try await Self.underAttack(kind) { host, canary in
+            // A root folder holding a file with the key file's name.
+            let victim = canary.folder.path + "/victim"
+            try FileManager.default.createDirectory(atPath: victim, withIntermediateDirectories: false)
+            try "root's\n".write(toFile: victim + "/hs_ed25519_secret_key", atomically: false, encoding: .utf8)
+            let service = host.path(Self.serviceDirectory)
+            try #require(
+                try Attacker.run(
+                    "debian-tor", "rm -rf \(Self.quote(service)) && ln -s \(Self.quote(victim)) \(Self.quote(service))"
+                )
+                .succeeded)
+            try await host.transport.apply([.remove(path: Self.keyFile), .removeIfEmpty(path: Self.serviceDirectory)])
+            #expect(FileManager.default.fileExists(atPath: victim + "/hs_ed25519_secret_key"))
+            #expect(canary.damage() == [])
         }
-        try await Self.torFolders(host)
-        // A root folder holding a file with the key file's name.
-        let victim = canary.folder.path + "/victim"
-        try FileManager.default.createDirectory(atPath: victim, withIntermediateDirectories: false)
-        try "root's\n".write(toFile: victim + "/hs_ed25519_secret_key", atomically: false, encoding: .utf8)
-        let service = host.path(Self.serviceDirectory)
-        try #require(
-            try Attacker.run(
-                "debian-tor", "rm -rf \(Self.quote(service)) && ln -s \(Self.quote(victim)) \(Self.quote(service))"
-            )
-            .succeeded)
-        try await host.transport.apply([.remove(path: Self.keyFile), .removeIfEmpty(path: Self.serviceDirectory)])
-        #expect(FileManager.default.fileExists(atPath: victim + "/hs_ed25519_secret_key"))
-        #expect(canary.damage() == [])
     }
 
     @Test(
         "reads and hashes never follow a link or read a root file hard-linked into a daemon's folder",
         arguments: Kind.allCases)
     func readsDoNotFollow(kind: Kind) async throws {
-        let host = try Self.host(kind)
-        let canary = try Canary()
-        defer {
-            host.stop()
-            canary.remove()
-        }
-        try await Self.torFolders(host)
-        let hostname = Self.serviceDirectory + "/hostname"
-        try #require(
-            try Attacker.run("debian-tor", "ln -sf \(Self.quote(canary.file)) \(Self.quote(host.path(hostname)))")
-                .succeeded)
-        // A hard link to a root-only file (what fs.protected_hardlinks=0
-        // would let the user make; root stands in for it here).
-        let hardLinked = Self.serviceDirectory + "/hs_ed25519_public_key"
-        try #require(link(canary.file, host.path(hardLinked)) == 0)
-        defer { unlink(host.path(hardLinked)) }
+        try await Self.underAttack(kind) { host, canary in
+            let hostname = Self.serviceDirectory + "/hostname"
+            try #require(
+                try Attacker.run("debian-tor", "ln -sf \(Self.quote(canary.file)) \(Self.quote(host.path(hostname)))")
+                    .succeeded)
+            // A hard link to a root-only file (what fs.protected_hardlinks=0
+            // would let the user make; root stands in for it here).
+            let hardLinked = Self.serviceDirectory + "/hs_ed25519_public_key"
+            try #require(link(canary.file, host.path(hardLinked)) == 0)
+            defer { unlink(host.path(hardLinked)) }
 
-        let read = try await host.transport.read([hostname, hardLinked])
-        #expect(read.isEmpty, "nothing read: \(read.keys.sorted())")
-        let stats = try await host.transport.stat([hostname, hardLinked])
-        #expect(stats[hostname]?.isSymbolicLink == true)
-        #expect(stats[hostname]?.sha256 == nil)
-        #expect(stats[hardLinked]?.sha256 == nil, "a root-owned file in debian-tor's folder is not hashed")
-        #expect(canary.damage() == [])
+            let read = try await host.transport.read([hostname, hardLinked])
+            #expect(read.isEmpty, "nothing read: \(read.keys.sorted())")
+            let stats = try await host.transport.stat([hostname, hardLinked])
+            #expect(stats[hostname]?.isSymbolicLink == true)
+            #expect(stats[hostname]?.sha256 == nil)
+            #expect(stats[hardLinked]?.sha256 == nil, "a root-owned file in debian-tor's folder is not hashed")
+            #expect(canary.damage() == [])
+        }
     }
 
     @Test("a FIFO where a managed file should be does not hang a read", arguments: Kind.allCases)
