@@ -182,9 +182,21 @@ struct HostSymlinkAttackTests {
         defer { host.stop() }
         try await Self.torFolders(host)
         let hostname = Self.serviceDirectory + "/hostname"
-        try #require(try Attacker.run("debian-tor", "mkfifo \(Self.quote(host.path(hostname)))").succeeded)
+        let fifo = host.path(hostname)
+        try #require(try Attacker.run("debian-tor", "mkfifo \(Self.quote(fifo))").succeeded)
+        // A reader that blocks on the FIFO is let go after 10 s by opening
+        // its other end, so a regression fails the test instead of hanging
+        // the run.
+        let started = ContinuousClock.now
+        let release = Task.detached {
+            try await Task.sleep(for: .seconds(10))
+            let fd = open(fifo, O_WRONLY | O_NONBLOCK)
+            if fd >= 0 { close(fd) }
+        }
+        defer { release.cancel() }
         let read = try await host.transport.read([hostname])
         #expect(read.isEmpty)
         #expect(try await host.transport.stat([hostname])[hostname]?.sha256 == nil)
+        #expect(ContinuousClock.now - started < .seconds(10), "a read waited on the FIFO")
     }
 }

@@ -38,6 +38,7 @@ struct HostSymlinkSweepTests {
         let out = sandbox.folder.path + "/render-out"
         var attacked = 0
         var commandsRun = 0
+        var managedReplaced = 0
         // Over SSH, edge-1 (news and shop's backends); locally, edge-2,
         // which also runs shop's publisher.
         for host in [transport == .ssh ? "edge-1" : "edge-2"] {
@@ -55,14 +56,18 @@ struct HostSymlinkSweepTests {
                 guard planted.succeeded else { continue }
                 attacked += 1
 
-                // reconcile writes, chowns, removes and signals; the dry
-                // run reads and diffs. Every third path also takes the
+                // drift and the dry runs read and diff first (a managed
+                // path must be reported as a link, and its target never
+                // shown); then reconcile writes, chowns, removes and
+                // signals, and must leave a real file or folder in place of
+                // a managed path's link. Every third path also takes the
                 // other commands (they read the same way), to bound the
                 // time.
-                var runs: [[String]] = [["reconcile"], ["reconcile", "--dry-run", "--output", "json"]]
+                let managed = managedPaths(host, sandbox: sandbox).contains(hostPath)
+                var runs: [[String]] = [["drift"], ["reconcile", "--dry-run"], ["reconcile"]]
                 if attacked % 3 == 1 {
                     runs += [
-                        ["drift"], ["status"], ["rollback", "--host", host],
+                        ["reconcile", "--dry-run", "--output", "json"], ["status"], ["rollback", "--host", host],
                         ["render", "--host", host, "--out", out + "-\(attacked)", "--with-keys"],
                     ]
                 }
@@ -74,16 +79,34 @@ struct HostSymlinkSweepTests {
                         !canary.leaked(in: result.stdout + result.stderr),
                         "\(command) printed the canary planted at \(host):\(hostPath)")
                     #expect(canary.damage() == [], "\(command) after \(user) linked \(host):\(hostPath)")
+                    if managed, command == ["drift"] {
+                        #expect(
+                            result.exitCode == 2 && result.stdout.contains(hostPath),
+                            "drift did not report the link at \(host):\(hostPath)")
+                    }
+                    if managed, command == ["reconcile"] {
+                        var after = stat()
+                        let replaced = lstat(real, &after) == 0 && after.st_mode & S_IFMT != S_IFLNK
+                        #expect(replaced, "reconcile left the link at managed \(host):\(hostPath)")
+                        if replaced { managedReplaced += 1 }
+                    }
                 }
                 try? FileManager.default.removeItem(atPath: out + "-\(attacked)")
                 restore(real, moved: moved, user: user)
             }
         }
         SecurityWorld.report(
-            "sweep over \(transport): \(attacked) paths attacked, \(commandsRun) commands run, canary intact")
+            "sweep over \(transport): \(attacked) paths attacked (\(managedReplaced) managed ones replaced by "
+                + "reconcile), \(commandsRun) commands run")
         #expect(attacked >= 40, "too few paths attacked: \(attacked)")
         let healed = try sandbox.onionops(["reconcile"])
         #expect(healed.exitCode == 0, "\(healed.stdout)\(healed.stderr)")
+    }
+
+    /// What the host's inventory (its current generation) lists.
+    private func managedPaths(_ host: String, sandbox: HostAttackSandbox) -> Set<String> {
+        let text = (try? String(contentsOfFile: sandbox.path(host, Generation.inventoryPath), encoding: .utf8)) ?? ""
+        return Set(Generation.entries(inManifest: text).map(\.path))
     }
 
     /// Puts the attacked path back if no command already replaced the link.
