@@ -55,6 +55,33 @@ final class HostAttackSandbox {
         self.roots = roots
     }
 
+    /// An Examples/ topology, every host a local sandbox kept offline
+    /// (marked as a test host with `DisableNetwork 1`).
+    init(example name: String) throws {
+        folder = try TemporaryFolder(prefix: "oo-sex")
+        manifests = folder.path + "/manifests"
+        try FileManager.default.copyItem(
+            atPath: RepositoryPaths.root.path + "/Examples/" + name, toPath: manifests)
+        let hostsFile = manifests + "/hosts.yaml"
+        let hosts = try String(contentsOfFile: hostsFile, encoding: .utf8)
+            .replacingOccurrences(of: "/tmp/onionops/\(name)", with: folder.path)
+            .replacingOccurrences(
+                of: "  supervision: direct",
+                with: "  supervision: direct\n  testHost: true\n  testing: {torOptions: [\"DisableNetwork 1\"]}")
+        try hosts.write(toFile: hostsFile, atomically: true, encoding: .utf8)
+        var roots: [String: String] = [:]
+        for line in hosts.split(separator: "\n") where line.hasPrefix("metadata: {name: ") {
+            let name = line.dropFirst("metadata: {name: ".count).prefix { $0 != "}" }
+            roots[String(name)] = folder.path + "/" + name
+        }
+        for root in roots.values {
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            chmod(root, 0o755)
+        }
+        self.roots = roots
+        sshd = nil
+    }
+
     func stop() {
         SandboxDaemons.kill(roots: Array(roots.values))
         sshd?.stop()
