@@ -47,7 +47,9 @@ struct ExampleSymlinkSweepTests {
                     guard lstat(real, &info) == 0, (info.st_mode & S_IFMT == S_IFDIR) == folders else { continue }
                     let target = folders ? canary.directory : canary.file
                     let done = try Attacker.run(
-                        user, "mv -T \(quote(real)) \(quote(real)).oo-moved && ln -s \(quote(target)) \(quote(real))")
+                        user,
+                        "mv -T \(Attacker.quote(real)) \(Attacker.quote(real)).oo-moved && ln -s \(Attacker.quote(target)) \(Attacker.quote(real))"
+                    )
                     if done.succeeded { planted.append((host, hostPath, real, user)) }
                 }
             }
@@ -66,7 +68,7 @@ struct ExampleSymlinkSweepTests {
                 #expect(!canary.leaked(in: result.stdout + result.stderr), "\(name): \(command) printed the canary")
                 #expect(canary.damage() == [], "\(name): after \(command)")
                 if command == ["reconcile"] {
-                    for entry in planted where managed(entry.host, sandbox: sandbox).contains(entry.hostPath) {
+                    for entry in planted where sandbox.managedPaths(entry.host).contains(entry.hostPath) {
                         var info = stat()
                         let real = lstat(entry.real, &info) == 0 && info.st_mode & S_IFMT != S_IFLNK
                         #expect(real, "\(name): reconcile left the link at managed \(entry.host):\(entry.hostPath)")
@@ -80,7 +82,7 @@ struct ExampleSymlinkSweepTests {
                 if lstat(entry.real, &info) != 0 {
                     rename(entry.real + ".oo-moved", entry.real)
                 } else {
-                    _ = try? Attacker.run(entry.user, "rm -rf \(quote(entry.real + ".oo-moved"))")
+                    _ = try? Attacker.run(entry.user, "rm -rf \(Attacker.quote(entry.real + ".oo-moved"))")
                 }
             }
             let healed = try sandbox.onionops(["reconcile"])
@@ -92,12 +94,4 @@ struct ExampleSymlinkSweepTests {
         #expect(attacked > 0)
     }
 
-    private func managed(_ host: String, sandbox: HostAttackSandbox) -> Set<String> {
-        let text = (try? String(contentsOfFile: sandbox.path(host, Generation.inventoryPath), encoding: .utf8)) ?? ""
-        return Set(Generation.entries(inManifest: text).map(\.path))
-    }
-
-    private func quote(_ value: String) -> String {
-        "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
 }

@@ -123,6 +123,12 @@ final class HostAttackSandbox {
         return found
     }
 
+    /// What `host`'s inventory (its current generation) lists.
+    func managedPaths(_ host: String) -> Set<String> {
+        let text = (try? String(contentsOfFile: path(host, Generation.inventoryPath), encoding: .utf8)) ?? ""
+        return Set(Generation.entries(inManifest: text).map(\.path))
+    }
+
     static func userName(_ uid: uid_t) -> String? {
         guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return nil }
         return String(cString: name)
@@ -185,5 +191,10 @@ enum Attacker {
     @discardableResult
     static func run(_ user: String, _ script: String) throws -> Command.Result {
         try Command.run("/usr/sbin/runuser", ["-u", user, "--", "/bin/sh", "-c", script])
+    }
+
+    /// A single-quoted sh word.
+    static func quote(_ value: String) -> String {
+        "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }

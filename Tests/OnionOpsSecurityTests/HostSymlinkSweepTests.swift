@@ -51,7 +51,7 @@ struct HostSymlinkSweepTests {
                 let moved = real + ".oo-moved"
                 let planted = try Attacker.run(
                     user,
-                    "mv -T \(quote(real)) \(quote(moved)) && ln -s \(quote(isFolder ? canary.directory : canary.file)) \(quote(real))"
+                    "mv -T \(Attacker.quote(real)) \(Attacker.quote(moved)) && ln -s \(Attacker.quote(isFolder ? canary.directory : canary.file)) \(Attacker.quote(real))"
                 )
                 guard planted.succeeded else { continue }
                 attacked += 1
@@ -63,7 +63,7 @@ struct HostSymlinkSweepTests {
                 // a managed path's link. Every third path also takes the
                 // other commands (they read the same way), to bound the
                 // time.
-                let managed = managedPaths(host, sandbox: sandbox).contains(hostPath)
+                let managed = sandbox.managedPaths(host).contains(hostPath)
                 var runs: [[String]] = [["drift"], ["reconcile", "--dry-run"], ["reconcile"]]
                 if attacked % 3 == 1 {
                     runs += [
@@ -103,12 +103,6 @@ struct HostSymlinkSweepTests {
         #expect(healed.exitCode == 0, "\(healed.stdout)\(healed.stderr)")
     }
 
-    /// What the host's inventory (its current generation) lists.
-    private func managedPaths(_ host: String, sandbox: HostAttackSandbox) -> Set<String> {
-        let text = (try? String(contentsOfFile: sandbox.path(host, Generation.inventoryPath), encoding: .utf8)) ?? ""
-        return Set(Generation.entries(inManifest: text).map(\.path))
-    }
-
     /// Puts the attacked path back if no command already replaced the link.
     private func restore(_ real: String, moved: String, user: String) {
         var info = stat()
@@ -116,11 +110,8 @@ struct HostSymlinkSweepTests {
         if lstat(real, &info) != 0 {
             rename(moved, real)
         } else {
-            _ = try? Attacker.run(user, "rm -rf \(quote(moved))")
+            _ = try? Attacker.run(user, "rm -rf \(Attacker.quote(moved))")
         }
     }
 
-    private func quote(_ value: String) -> String {
-        "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
 }
