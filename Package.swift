@@ -102,6 +102,8 @@ let package = Package(
                 // RepositoryFolder: keys/ is read like the rest of the repo,
                 // never through a link.
                 "OnionOpsManifest",
+                // AnonymousFile: age's plaintext input has no name on disk.
+                "OnionOpsHosts",
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             swiftSettings: strictSettings

@@ -11,14 +11,16 @@ import Foundation
 /// base64 keys, or a read of key files coming back, never lands in a
 /// named temp file that a killed controller would leave behind.
 ///
+/// age's input (a plaintext key being sealed) goes through one too.
+///
 /// It behaves like the regular files it replaces (not like a pipe): a
 /// child can exit without reading its input, and a daemon that a command
 /// starts and that keeps the descriptor cannot make the caller wait.
-final class AnonymousFile {
-    let descriptor: Int32
+public final class AnonymousFile {
+    public let descriptor: Int32
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
     private typealias MemfdCreate = @convention(c) (UnsafePointer<CChar>, UInt32) -> Int32
@@ -33,7 +35,7 @@ final class AnonymousFile {
     /// MFD_CLOEXEC: no child inherits it except through an explicit dup2.
     private static let closeOnExec: UInt32 = 1
 
-    init(name: String) throws(Failure) {
+    public init(name: String) throws(Failure) {
         guard let create = Self.memfdCreate else {
             throw Failure(description: "memfd_create is not available (Linux 3.17 and glibc 2.27 or later)")
         }
@@ -45,7 +47,7 @@ final class AnonymousFile {
     }
 
     /// A new anonymous file holding `bytes`, positioned at its start.
-    convenience init(name: String, contents bytes: [UInt8]) throws(Failure) {
+    public convenience init(name: String, contents bytes: [UInt8]) throws(Failure) {
         try self.init(name: name)
         var offset = 0
         while offset < bytes.count {

@@ -60,64 +60,28 @@ final class HeldProcess: Sendable {
             pipes.append(ends)
         }
         let (input, output, errors) = (pipes[0], pipes[1], pipes[2])
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, input[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, output[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errors[1], 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer {
-            for word in argv { free(word) }
-        }
         // The same environment rule as every command run for a host: ssh
         // keeps only what it needs to find its keys.
-        let envp = ChildEnvironment.forHostCommand(executable).entries.map { $0.map { strdup($0) } + [nil] }
-        defer {
-            for entry in envp ?? [] { free(entry) }
+        let started: Result<pid_t, any Error> = Result {
+            try Spawn.start(
+                executable, arguments, standardInput: input[0], standardOutput: output[1], standardError: errors[1],
+                environment: ChildEnvironment.forHostCommand(executable))
         }
-        markCloseOnExec()
-        var pid = pid_t()
-        let spawned =
-            if let envp {
-                posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-            } else {
-                posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-            }
         // The child's ends are its own now.
         _ = close(input[0])
         _ = close(output[1])
         _ = close(errors[1])
-        guard spawned == 0 else {
+        let pid: pid_t
+        switch started {
+        case .success(let spawned): pid = spawned
+        case .failure(let error):
             for fd in [input[1], output[0], errors[0]] { _ = close(fd) }
-            throw Failure(description: "cannot start \(executable): \(String(cString: strerror(spawned)))")
+            throw Failure(description: "\(error)")
         }
         // Never block this process on the child: writes to a child that
         // stopped reading are dropped, reads take what is there.
         for fd in [input[1], output[0], errors[0]] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
         return HeldProcess(pid: pid, input: input[1], output: output[0], errors: errors[0])
-    }
-
-    /// Every descriptor this process has open is marked close-on-exec, so
-    /// the child inherits only its three pipes (the same rule as `Spawn`;
-    /// glibc's closefrom file action is not imported into Swift).
-    private static func markCloseOnExec() {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
-        for entry in entries {
-            guard let fd = Int32(entry), fd > 2 else { continue }
-            let flags = fcntl(fd, F_GETFD)
-            if flags >= 0 && flags & FD_CLOEXEC == 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
-        }
     }
 
     /// The first line the child writes (without its newline), waiting until

@@ -1,5 +1,6 @@
 import Foundation
 import OnionOpsCore
+import OnionOpsHosts
 import Subprocess
 
 // Subprocess takes FilePath from System on Apple platforms and from
@@ -141,9 +142,15 @@ public struct AgeSealer: Sendable {
         guard FileManager.default.isExecutableFile(atPath: agePath) else {
             throw SecretsError(code: .ageMissing, message: "age is not installed at \(agePath) (Debian package 'age')")
         }
-        let fd = try AnonymousFile.holding(input)
-        // Closed here, after age has its own copy as fd 0 (or failed to start).
-        defer { close(fd) }
+        let file: AnonymousFile
+        do {
+            file = try AnonymousFile(name: "onionops-age-input", contents: input)
+        } catch {
+            throw SecretsError(code: .ageFailed, message: "cannot hand age its input: \(error)")
+        }
+        // Kept open (by `file`) until age has run: age has its own copy as fd 0.
+        let fd = file.descriptor
+        defer { withExtendedLifetime(file) {} }
         do {
             let result = try await run(
                 .path(FilePath(agePath)),
