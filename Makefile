@@ -97,7 +97,7 @@ clean:
 
 # Release-build benchmarks: validate + render of synthetic topologies against
 # a SHA-256 floor, keys against tor per key, certificates against openssl per
-# certificate, push-to-applied latency, and a 20-host SSH fan-out against
+# certificate, push-to-applied latency, and 20- and 100-host SSH fan-outs against
 # Ansible, all measured in the same run. Writes Benchmarks/RESULTS.md.
 bench: deps bench-ansible
 	$(SWIFT) build -c release --product onionops-bench
@@ -113,6 +113,11 @@ BENCH_VENV := .build/bench-venv
 ANSIBLE_CORE := ansible-core==2.19.*
 
 bench-ansible:
+	@if ! dpkg-query -W -f='$${Status}' time 2>/dev/null | grep -q "install ok installed"; then \
+		echo "==> installing: time (the fan-out part's peak RSS)"; \
+		if [ "$$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq time; \
+	fi
 	@if [ -x $(BENCH_VENV)/bin/ansible-playbook ]; then \
 		echo "==> ansible-core: present in $(BENCH_VENV)"; \
 	else \
