@@ -134,13 +134,35 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // One way from a revision to hosts for the CLI and the daemon:
+        // revision sources and snapshots (read once, named and digested the
+        // same way), intake, keys, rendering, host selection, and the
+        // reconciler's plan/apply/drift/status/history/rollback.
+        .target(
+            name: "OnionOpsEngine",
+            dependencies: [
+                "OnionOpsCore", "OnionOpsManifest", "OnionOpsRender", "OnionOpsSecrets", "OnionOpsHosts",
+                "OnionOpsReconcile", "OnionOpsGit",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // What the commands print: unified diffs, dot and Mermaid graphs.
+        // Kept out of the pure core, which models, validates and plans.
+        .target(
+            name: "OnionOpsPresentation",
+            dependencies: ["OnionOpsCore"],
+            swiftSettings: strictSettings
+        ),
+
         // `onionops watch`: follows a branch, reconciles, serves the webhook
         // and metrics.
         .target(
             name: "OnionOpsDaemon",
             dependencies: [
                 "OnionOpsCore", "OnionOpsReconcile", "OnionOpsGit", "OnionOpsManifest", "OnionOpsRender",
-                "OnionOpsSecrets", "OnionOpsHosts",
+                "OnionOpsSecrets", "OnionOpsHosts", "OnionOpsEngine",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -172,6 +194,8 @@ let package = Package(
                 "OnionOpsReconcile",
                 "OnionOpsGit",
                 "OnionOpsDaemon",
+                "OnionOpsEngine",
+                "OnionOpsPresentation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 // `onionops trigger`'s POST (already in the graph through
@@ -287,7 +311,14 @@ let package = Package(
         ),
         .testTarget(
             name: "OnionOpsCommandsTests",
-            dependencies: ["OnionOpsCommands", "OnionOpsTestSupport", "onionops"],
+            dependencies: [
+                "OnionOpsCommands", "OnionOpsTestSupport", "onionops", "OnionOpsDaemon", "OnionOpsEngine",
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "OnionOpsPresentationTests",
+            dependencies: ["OnionOpsPresentation", "OnionOpsCore", "OnionOpsTestSupport"],
             swiftSettings: strictSettings
         ),
     ]

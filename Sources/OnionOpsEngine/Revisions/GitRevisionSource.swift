@@ -32,7 +32,29 @@ public struct GitRevisionSource: RevisionSource {
 
     public var description: String { "\(url) branch \(branch), \(path)/" }
 
-    public func latest() async throws(RevisionError) -> Revision {
+    public func latest() async throws(RevisionError) -> RevisionSnapshot {
+        // libgit2 and the export block: on a thread of their own, off the
+        // cooperative pool.
+        let exported = await BlockingWork.run { () -> Result<Exported, RevisionError> in
+            do throws(RevisionError) {
+                return .success(try export())
+            } catch {
+                return .failure(error)
+            }
+        }
+        let revision = try exported.get()
+        return await RevisionSnapshot.read(
+            folder: revision.folder, commit: revision.commit, summary: revision.summary, signedBy: revision.signer)
+    }
+
+    struct Exported: Sendable {
+        var folder: String
+        var commit: String
+        var summary: String
+        var signer: String?
+    }
+
+    func export() throws(RevisionError) -> Exported {
         do {
             try FileManager.default.createDirectory(
                 atPath: stateDirectory + "/revisions", withIntermediateDirectories: true,
@@ -69,7 +91,7 @@ public struct GitRevisionSource: RevisionSource {
                 folder = try GitSnapshot.export(files: files, root: path, into: target)
                 _ = FileManager.default.createFile(atPath: target + "/.complete", contents: Data())
             }
-            return Revision(id: commit.id, folder: folder, summary: commit.summary, signedBy: signer)
+            return Exported(folder: folder, commit: commit.id, summary: commit.summary, signer: signer)
         } catch let error as RevisionError {
             throw error
         } catch {
