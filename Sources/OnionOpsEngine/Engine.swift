@@ -26,7 +26,9 @@ public struct Engine: Sendable {
         var result = await ManifestLoader().load(from: SnapshotManifestSource(snapshot: snapshot))
         let folder = snapshot.revision.folder
         if RepositoryFolder.typeOfTopLevel(folder) != nil {
-            result.diagnostics = (result.diagnostics + PlaintextKeyScan.scan(folder)).sortedByLocation()
+            // The scan reads the folder: off the cooperative pool.
+            let unsealed = await BlockingWork.run { PlaintextKeyScan.scan(folder) }
+            result.diagnostics = (result.diagnostics + unsealed).sortedByLocation()
         }
         guard result.isValid else {
             let count = result.diagnostics.filter { $0.severity == .error }.count
@@ -52,7 +54,7 @@ public struct Engine: Sendable {
             throw EngineError(code: .renderFailed, message: "\(error)")
         }
         return Deployment(
-            snapshot: snapshot, topology: topology, desired: desired, hosts: hosts,
+            snapshot: snapshot, topology: topology, keyring: keyring, desired: desired, hosts: hosts,
             revision: name ?? snapshot.revision.id)
     }
 
