@@ -61,21 +61,26 @@ public struct SealedKeyStore: Sendable {
         }
     }
 
-    /// Why a recipient line is not one `age` takes (`age1...` in lower
-    /// case, or an `ssh-ed25519`/`ssh-rsa` public key line), or nil. Says
-    /// what the line is, never what it says.
+    /// Why a recipient line is not one OnionOps seals to (an age X25519
+    /// recipient, `age1...` in lower case), or nil. Says what the line is,
+    /// never what it says.
     public static func recipientProblem(_ line: String) -> String? {
+        // Sealing is in-process and speaks X25519 only; age's SSH
+        // recipients would need Ed25519-to-X25519 and RSA-OAEP stanzas.
+        if line.hasPrefix("ssh-") {
+            return
+                "is an SSH public key; OnionOps seals to age X25519 recipients (`age1...`, from `age-keygen -y`) only"
+        }
         if SecretRedaction.containsSecret(line) || line.uppercased().contains("AGE-SECRET-KEY-") {
             return
                 "holds an age identity or other secret, not a recipient: remove it, and make a new identity (this one is exposed to everyone who can read the repository)"
         }
-        if line.hasPrefix("ssh-ed25519 ") || line.hasPrefix("ssh-rsa ") { return nil }
-        let isAgeRecipient =
-            line.hasPrefix("age1") && line.count > 4
-            && line.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) }
-        return isAgeRecipient
-            ? nil
-            : "is not an age recipient (expected `age1...` or an `ssh-ed25519`/`ssh-rsa` public key line)"
+        do {
+            _ = try AgeX25519Recipient(parsing: line)
+            return nil
+        } catch {
+            return error.message
+        }
     }
 
     /// The recipients listed in `keys/recipients.txt`; at least one, each
