@@ -22,7 +22,11 @@ struct KeysTLSCommand: AsyncParsableCommand {
 
     func run() async throws {
         let set = try await ManifestSet.load(path)
-        let store = set.store
+        var store = set.store
+        // One file-system sync at the end instead of an fsync per file
+        // (2 s for 1,000 sites); certificates can be made again.
+        store.syncEachFile = false
+        defer { try? store.sync() }
         var existing = Set(try store.list().tlsCertificates)
         var made = 0
         for project in set.topology.projects where project.nginx.tls.source == .selfSigned {
@@ -43,6 +47,7 @@ struct KeysTLSCommand: AsyncParsableCommand {
                 made += 1
             }
         }
+        try store.sync()
         Console.err("\(path): \(made) \(DiagnosticReport.plural(made, "certificate")) made")
     }
 }

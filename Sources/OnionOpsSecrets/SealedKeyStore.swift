@@ -27,9 +27,24 @@ public struct SealedKeyStore: Sendable {
     public var folder: String
     public var sealer: AgeSealer
 
+    /// Whether each sealed file is fsynced as it is written. A caller
+    /// sealing many (`keys tls`) sets it false and calls `sync()` once at
+    /// the end: 1,000 fsyncs took 2 s here, the sealing itself 0.1 s.
+    public var syncEachFile = true
+
     public init(folder: String, sealer: AgeSealer = AgeSealer()) {
         self.folder = folder
         self.sealer = sealer
+    }
+
+    /// Makes every file sealed so far durable (see `syncEachFile`).
+    public func sync() throws(SecretsError) {
+        let keys = try openFolder()
+        do {
+            try keys.syncFileSystem()
+        } catch {
+            throw SecretsError(code: .fileSystem, message: "cannot sync \(folder): \(error.message)")
+        }
     }
 
     /// `<address>.onion.age`.
@@ -308,7 +323,7 @@ public struct SealedKeyStore: Sendable {
         do {
             // An exclusive create that never follows a link: if another run
             // wrote the file meanwhile, this fails instead of replacing it.
-            try keys.createFile(name, sealed)
+            try keys.createFile(name, sealed, durable: syncEachFile)
         } catch {
             if keys.exists(name) {
                 throw SecretsError(code: .alreadyExists, message: "\(path) exists; sealed keys are never replaced")

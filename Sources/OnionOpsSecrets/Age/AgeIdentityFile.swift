@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -18,9 +19,49 @@ enum AgeIdentityFile {
     /// device) instead of reading it whole.
     static let maxBytes = 64 << 10
 
-    /// The identities in the file at `path`.
+    /// The identities in the file at `path`. Parsed once per version of
+    /// the file: `keys check` and the keyring open thousands of sealed files
+    /// with the same identity, and deriving its public key each time showed.
     static func load(_ path: String) throws(SecretsError) -> [AgeX25519Identity] {
-        try parse(readBytes(path), path: path)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+        guard fd >= 0 else { throw missing(path) }
+        defer { _ = close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw missing(path) }
+        // Opened non-blocking and checked to be a regular file, so a FIFO
+        // or device at the path cannot hang or flood us.
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw SecretsError(code: .noSuchIdentity, message: "age identity file \(path) is not a regular file")
+        }
+        let version = Version(
+            device: UInt64(status.st_dev), inode: UInt64(status.st_ino), size: Int64(status.st_size),
+            modified: Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec))
+        if let cached = cache.withLock({ $0[path] }), cached.version == version { return cached.identities }
+        let identities = try parse(readBytes(fd, size: Int(status.st_size), path: path), path: path)
+        cache.withLock { entries in
+            if entries.count >= 16 { entries.removeAll() }
+            entries[path] = Entry(version: version, identities: identities)
+        }
+        return identities
+    }
+
+    /// What identifies one version of a file without reading it.
+    private struct Version: Equatable {
+        var device: UInt64
+        var inode: UInt64
+        var size: Int64
+        var modified: Int64
+    }
+
+    private struct Entry {
+        var version: Version
+        var identities: [AgeX25519Identity]
+    }
+
+    private static let cache = Mutex<[String: Entry]>([:])
+
+    private static func missing(_ path: String) -> SecretsError {
+        SecretsError(code: .noSuchIdentity, message: "age identity file \(path) does not exist or is unreadable")
     }
 
     /// The identities in `bytes` (the file at `path`, named in errors).
@@ -51,22 +92,11 @@ enum AgeIdentityFile {
         return identities
     }
 
-    /// The file's bytes. Opened non-blocking and checked to be a regular
-    /// file first, so a FIFO or device at the path cannot hang or flood us.
-    private static func readBytes(_ path: String) throws(SecretsError) -> [UInt8] {
-        let missing = SecretsError(
-            code: .noSuchIdentity, message: "age identity file \(path) does not exist or is unreadable")
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
-        guard fd >= 0 else { throw missing }
-        defer { _ = close(fd) }
-        var status = stat()
-        guard fstat(fd, &status) == 0 else { throw missing }
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw SecretsError(code: .noSuchIdentity, message: "age identity file \(path) is not a regular file")
-        }
-        guard Int(status.st_size) <= maxBytes else {
+    /// The bytes of the open file, at most `maxBytes`.
+    private static func readBytes(_ fd: Int32, size: Int, path: String) throws(SecretsError) -> [UInt8] {
+        guard size <= maxBytes else {
             throw SecretsError(
-                code: .badIdentity, message: "\(path) is \(status.st_size) bytes: too large for an age identity file")
+                code: .badIdentity, message: "\(path) is \(size) bytes: too large for an age identity file")
         }
         var bytes = [UInt8](repeating: 0, count: maxBytes + 1)
         var count = 0
@@ -75,7 +105,7 @@ enum AgeIdentityFile {
                 read(fd, buffer.baseAddress.map { $0 + count }, buffer.count - count)
             }
             if got < 0, errno == EINTR { continue }
-            guard got >= 0 else { throw missing }
+            guard got >= 0 else { throw missing(path) }
             if got == 0 { break }
             count += got
         }

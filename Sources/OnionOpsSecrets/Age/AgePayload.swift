@@ -26,8 +26,8 @@ enum AgePayload {
     /// empty plaintext is one empty last chunk; a full last chunk is never
     /// followed by an empty one.
     static func seal(_ plaintext: [UInt8], fileKey: SymmetricKey) throws(SecretsError) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        let nonce = (0..<nonceSize).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        // One call to the CSPRNG, not one per byte.
+        let nonce = SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) }
         let payloadKey = key(fileKey: fileKey, nonce: nonce[...])
         let chunkCount = max(1, (plaintext.count + chunkSize - 1) / chunkSize)
         var output = nonce
