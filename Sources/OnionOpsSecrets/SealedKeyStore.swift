@@ -223,34 +223,31 @@ public struct SealedKeyStore: Sendable {
     /// files are reported too. Every file gets a result; none stops the rest.
     public func checkAll(identityFile: String) async throws(SecretsError) -> [CheckResult] {
         let listing = try list()
-        var results: [CheckResult] = []
-        for address in listing.onionKeys {
-            let file = folder + "/" + Self.fileName(for: address)
-            do {
-                _ = try await open(address, identityFile: identityFile)
-                results.append(CheckResult(file: file, problem: nil))
-            } catch {
-                results.append(CheckResult(file: file, problem: error))
+        let checks: [Check] =
+            listing.onionKeys.map { .onionKey($0) } + listing.backendSecretProjects.map { .backendSecret($0) }
+            + listing.tlsCertificates.map { .tls($0) }
+        // Opening is CPU-bound (X25519, the key's Ed25519 check): every
+        // core takes a share; results keep the listing's order.
+        let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        var opened = [CheckResult?](repeating: nil, count: checks.count)
+        await withTaskGroup(of: (Int, CheckResult).self) { group in
+            var next = 0
+            func start(_ index: Int) {
+                group.addTask { (index, await check(checks[index], identityFile: identityFile)) }
+            }
+            while next < min(width, checks.count) {
+                start(next)
+                next += 1
+            }
+            while let (index, result) = await group.next() {
+                opened[index] = result
+                if next < checks.count {
+                    start(next)
+                    next += 1
+                }
             }
         }
-        for project in listing.backendSecretProjects {
-            let file = folder + "/" + Self.backendSecretFileName(project: project)
-            do {
-                _ = try await openBackendDerivation(project: project, identityFile: identityFile)
-                results.append(CheckResult(file: file, problem: nil))
-            } catch {
-                results.append(CheckResult(file: file, problem: error))
-            }
-        }
-        for address in listing.tlsCertificates {
-            let file = folder + "/" + Self.tlsFileName(for: address)
-            do {
-                _ = try await openTLS(address, identityFile: identityFile)
-                results.append(CheckResult(file: file, problem: nil))
-            } catch {
-                results.append(CheckResult(file: file, problem: error))
-            }
-        }
+        var results = opened.compactMap { $0 }
         for name in listing.unexpectedFiles {
             let file = folder + "/" + name
             let problem = SecretsError(
@@ -267,6 +264,36 @@ public struct SealedKeyStore: Sendable {
             results.append(CheckResult(file: file, problem: problem))
         }
         return results
+    }
+
+    /// One sealed file for `checkAll` to open.
+    private enum Check: Sendable {
+        case onionKey(OnionAddress)
+        case backendSecret(String)
+        case tls(OnionAddress)
+    }
+
+    private func check(_ check: Check, identityFile: String) async -> CheckResult {
+        let file = Self.checkedFile(check, folder: folder)
+        do {
+            switch check {
+            case .onionKey(let address): _ = try await open(address, identityFile: identityFile)
+            case .backendSecret(let project):
+                _ = try await openBackendDerivation(project: project, identityFile: identityFile)
+            case .tls(let address): _ = try await openTLS(address, identityFile: identityFile)
+            }
+            return CheckResult(file: file, problem: nil)
+        } catch {
+            return CheckResult(file: file, problem: error)
+        }
+    }
+
+    private static func checkedFile(_ check: Check, folder: String) -> String {
+        switch check {
+        case .onionKey(let address): folder + "/" + fileName(for: address)
+        case .backendSecret(let project): folder + "/" + backendSecretFileName(project: project)
+        case .tls(let address): folder + "/" + tlsFileName(for: address)
+        }
     }
 
     // MARK: TLS

@@ -42,14 +42,22 @@ enum KeysCLIBench {
         try topology.manifestText().write(toFile: manifests + "/bench.yaml", atomically: true, encoding: .utf8)
 
         // `keys tls` makes certificates only where none are sealed: each
-        // run starts from a folder without them.
+        // run gets a fresh folder (the manifests and recipients.txt; it
+        // needs no onion keys), so no run reuses deleted files' inodes.
         var tls: [Double] = []
-        for _ in 0..<rounds {
-            for name in try FileManager.default.contentsOfDirectory(atPath: keysFolder) where name.hasSuffix(".tls.age")
-            {
-                try FileManager.default.removeItem(atPath: keysFolder + "/" + name)
-            }
-            tls.append(try timed(binary, ["keys", "tls", manifests]))
+        for round in 0..<rounds {
+            let fresh = folder.path + "/tls-\(round)"
+            try FileManager.default.createDirectory(atPath: fresh + "/keys", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: manifests + "/bench.yaml", toPath: fresh + "/bench.yaml")
+            try FileManager.default.copyItem(
+                atPath: keysFolder + "/recipients.txt", toPath: fresh + "/keys/recipients.txt")
+            tls.append(try timed(binary, ["keys", "tls", fresh]))
+        }
+        // `keys check` needs the certificates too.
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path + "/tls-0/keys")
+        where name.hasSuffix(".tls.age") {
+            try FileManager.default.copyItem(
+                atPath: folder.path + "/tls-0/keys/" + name, toPath: keysFolder + "/" + name)
         }
         var check: [Double] = []
         for _ in 0..<rounds {
