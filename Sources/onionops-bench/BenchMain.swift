@@ -49,9 +49,15 @@ struct BenchMain {
             print(Table(header: FanOutBench.header, rows: try await FanOutBench.rows(binary: binary.path)).text)
             return
         }
-        if arguments.count == 2, arguments[1] == "--keys-cli" {
+        if arguments.count == 2, arguments[1] == "--keys" {
             let binary = URL(fileURLWithPath: arguments[0]).deletingLastPathComponent().appendingPathComponent(
                 "onionops")
+            print(
+                Table(
+                    header: ["keys and certificates", "in-process", "baseline, same run", "ratio"],
+                    rows: try await KeyBench.rows()
+                ).text)
+            print("")
             print(Table(header: KeysCLIBench.header, rows: try await KeysCLIBench.rows(binary: binary.path)).text)
             return
         }
