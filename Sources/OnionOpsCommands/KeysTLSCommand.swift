@@ -26,7 +26,6 @@ struct KeysTLSCommand: AsyncParsableCommand {
         // One file-system sync at the end instead of an fsync per file
         // (2 s for 1,000 sites); certificates can be made again.
         store.syncEachFile = false
-        defer { try? store.sync() }
         let batch = store
         var existing = Set(try store.list().tlsCertificates)
         var todo: [(address: OnionAddress, subdomains: [String], factory: TLSCertificateFactory)] = []
@@ -43,8 +42,25 @@ struct KeysTLSCommand: AsyncParsableCommand {
         }
         // Made and sealed on every core (CPU-bound: ECDSA keys, X25519),
         // reported in manifest order.
-        let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var lines = [String](repeating: "", count: todo.count)
+        do {
+            try await sealAll(todo, into: batch, lines: &lines)
+        } catch {
+            // What was sealed before the failure is kept, and made durable.
+            try? batch.sync()
+            throw error
+        }
+        for line in lines { Console.out(line) }
+        let made = todo.count
+        try store.sync()
+        Console.err("\(path): \(made) \(DiagnosticReport.plural(made, "certificate")) made")
+    }
+
+    private func sealAll(
+        _ todo: [(address: OnionAddress, subdomains: [String], factory: TLSCertificateFactory)],
+        into batch: SealedKeyStore, lines: inout [String]
+    ) async throws {
+        let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
         try await withThrowingTaskGroup(of: (Int, String).self) { group in
             var next = 0
             func start(_ index: Int) {
@@ -69,9 +85,5 @@ struct KeysTLSCommand: AsyncParsableCommand {
                 }
             }
         }
-        for line in lines { Console.out(line) }
-        let made = todo.count
-        try store.sync()
-        Console.err("\(path): \(made) \(DiagnosticReport.plural(made, "certificate")) made")
     }
 }
