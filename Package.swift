@@ -93,8 +93,8 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // Sealed secrets in the manifest repo: age encryption through the
-        // `age` binary, and the keys/ folder.
+        // Sealed secrets in the manifest repo: the age v1 format in-process
+        // (X25519, swift-crypto), and the keys/ folder.
         .target(
             name: "OnionOpsSecrets",
             dependencies: [
@@ -103,9 +103,7 @@ let package = Package(
                 // RepositoryFolder: keys/ is read like the rest of the repo,
                 // never through a link.
                 "OnionOpsManifest",
-                // AnonymousFile: age's plaintext input has no name on disk.
-                "OnionOpsHosts",
-                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),

@@ -54,6 +54,18 @@ struct BenchMain {
                 ).text)
             return
         }
+        if arguments.count == 2, arguments[1] == "--keys" {
+            let binary = URL(fileURLWithPath: arguments[0]).deletingLastPathComponent().appendingPathComponent(
+                "onionops")
+            print(
+                Table(
+                    header: ["keys and certificates", "in-process", "baseline, same run", "ratio"],
+                    rows: try await KeyBench.rows()
+                ).text)
+            print("")
+            print(Table(header: KeysCLIBench.header, rows: try await KeysCLIBench.rows(binary: binary.path)).text)
+            return
+        }
         if arguments.count == 3, arguments[1] == "--scenario", let index = Int(arguments[2]) {
             try run(scenarios[index])
             return
@@ -89,6 +101,9 @@ struct BenchMain {
         print("")
         let binary = URL(fileURLWithPath: arguments[0]).deletingLastPathComponent().appendingPathComponent("onionops")
             .path
+        let keysCLI = Table(header: KeysCLIBench.header, rows: try await KeysCLIBench.rows(binary: binary))
+        print(keysCLI.text)
+        print("")
         let latency = Table(
             header: ["GitOps", "p50", "p95", "range"], rows: try PushLatencyBench.rows(binary: binary))
         print(latency.text)
@@ -124,6 +139,12 @@ struct BenchMain {
                 ## Keys and certificates
 
                 \(keys.markdown)
+                The release `onionops` on a synthetic 1,000-site manifest folder (10 projects of
+                100 sites on 10 hosts), whole process, median of \(KeysCLIBench.rounds) runs; each
+                `keys tls` run starts without certificates. EOTK's figures were measured on this
+                machine (issue 14).
+
+                \(keysCLI.markdown)
                 ## Push to applied
 
                 `git push` to a bare repository whose post-receive hook runs `onionops trigger`;
