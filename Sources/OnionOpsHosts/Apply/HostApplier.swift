@@ -39,10 +39,13 @@ public struct HostApplier: Sendable {
         switch step {
         case .prepare(let operations):
             try await transport.apply(operations)
-        case .stage(let file):
-            var staged = file
-            staged.path = ApplyStep.stagedPath(file.path)
-            try await transport.apply([.write(staged)])
+        case .stage(let files):
+            try await transport.apply(
+                files.map { file in
+                    var staged = file
+                    staged.path = ApplyStep.stagedPath(file.path)
+                    return .write(staged)
+                })
         case .testNginx(let project, let config):
             let output = try await transport.run(
                 [

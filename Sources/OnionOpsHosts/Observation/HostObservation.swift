@@ -27,16 +27,20 @@ public struct HostObservation: Sendable {
         public var inventory: Generation?
         /// Also read who holds the host lock (`status`).
         public var lock: Bool
+        /// Files to read in the same batch as the pid files (hostnames,
+        /// for drift's onion list); they land in `contents`.
+        public var reads: [String]
 
         public init(
             paths: [String] = [], instances: [DaemonInstance] = [], contents: Bool = true,
-            inventory: Generation? = nil, lock: Bool = false
+            inventory: Generation? = nil, lock: Bool = false, reads: [String] = []
         ) {
             self.paths = paths
             self.instances = instances
             self.contents = contents
             self.inventory = inventory
             self.lock = lock
+            self.reads = reads
         }
     }
 
@@ -46,10 +50,13 @@ public struct HostObservation: Sendable {
         public var pid: Int32?
         /// A publisher's state; nil for tor and nginx.
         public var publisher: PublisherState?
+        /// A publisher's own tor, if it runs (direct supervision only).
+        public var publisherTorPid: Int32?
 
-        public init(pid: Int32?, publisher: PublisherState? = nil) {
+        public init(pid: Int32?, publisher: PublisherState? = nil, publisherTorPid: Int32? = nil) {
             self.pid = pid
             self.publisher = publisher
+            self.publisherTorPid = publisherTorPid
         }
 
         /// The one place for the rule: offline, Onionbalance exits for want
@@ -87,6 +94,8 @@ public struct HostObservation: Sendable {
     public var files: [String: FileStatus] = [:]
     public var daemons: [DaemonInstance: Daemon] = [:]
     public var lock: HostLockState?
+    /// What `Request.reads` asked for, for the paths that exist.
+    public var contents: [String: [UInt8]] = [:]
 
     public init(host: String) {
         self.host = host
@@ -177,15 +186,19 @@ public struct HostObservation: Sendable {
         let direct = supervisor.kind == .direct
         var pidFiles: [DaemonInstance: String] = [:]
         var exitFiles: [String: String] = [:]
+        var publisherTorPidFiles: [DaemonInstance: String] = [:]
         for instance in instances {
             if case .publisher(let balancer, _) = instance {
                 pidFiles[instance] = HostLayout.onionbalancePidFile(balancer: balancer)
                 exitFiles[balancer] = HostLayout.onionbalanceExitFile(balancer: balancer)
+                if direct { publisherTorPidFiles[instance] = HostLayout.publisherTorPidFile(balancer: balancer) }
             } else if direct {
                 pidFiles[instance] = Self.pidFile(of: instance)
             }
         }
-        let wanted = storedPaths.keys.sorted() + pidFiles.values.sorted() + exitFiles.values.sorted()
+        let wanted =
+            storedPaths.keys.sorted() + pidFiles.values.sorted() + exitFiles.values.sorted()
+            + publisherTorPidFiles.values.sorted() + request.reads
         let batch = wanted.isEmpty ? [:] : try await transport.read(wanted)
         if !storedPaths.isEmpty, let number = observed.currentNumber, let manifest = observed.currentManifest {
             var contents: [String: [UInt8]] = [:]
@@ -200,13 +213,13 @@ public struct HostObservation: Sendable {
         observed.files = paths.isEmpty ? [:] : try await transport.stat(Array(Set(paths)).sorted())
 
         // Every pid from a pid file, checked at once.
-        var written: [DaemonInstance: Int32] = [:]
-        for (instance, path) in pidFiles {
-            if let text = batch[path], let pid = Int32(String(decoding: text, as: UTF8.self).firstLine) {
-                written[instance] = pid
-            }
+        for path in request.reads { observed.contents[path] = batch[path] }
+        func pid(in path: String) -> Int32? {
+            batch[path].flatMap { Int32(String(decoding: $0, as: UTF8.self).firstLine) }
         }
-        let alive = try await transport.livePids(Set(written.values))
+        let written = pidFiles.compactMapValues(pid(in:))
+        let publisherTors = publisherTorPidFiles.compactMapValues(pid(in:))
+        let alive = try await transport.livePids(Set(written.values).union(publisherTors.values))
         for instance in instances {
             var daemon = Daemon(pid: nil)
             if case .publisher(let balancer, _) = instance {
@@ -216,6 +229,7 @@ public struct HostObservation: Sendable {
                     alive: written[instance].map(alive.contains) ?? false,
                     exitRecord: exitFiles[balancer].flatMap { batch[$0] }.map { String(decoding: $0, as: UTF8.self) })
                 daemon.publisher = state
+                daemon.publisherTorPid = publisherTors[instance].flatMap { alive.contains($0) ? $0 : nil }
                 if direct {
                     if case .running(let pid) = state { daemon.pid = pid }
                 } else {
