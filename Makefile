@@ -11,7 +11,7 @@ BIN := .build/debug/onionops
 DEBIAN_PACKAGES := libgit2-dev libyaml-dev pkg-config tor nginx onionbalance \
 	openssh-client openssh-server age git curl strace
 
-.PHONY: all deps build demo demo-stop test e2e robustness security lint format clean help bench bench-ansible
+.PHONY: all deps build demo demo-stop test unit e2e robustness security lint format clean help bench bench-ansible
 
 all: build
 
@@ -19,6 +19,7 @@ help:
 	@echo "make demo    install deps, build, reconcile manifests/ onto two sandbox hosts"
 	@echo "make demo-stop  stop the demo's daemons"
 	@echo "make test    install deps, build, lint and run every test"
+	@echo "make unit    the fast tier without root: pure core, manifests, golden renders, in-memory hosts"
 	@echo "make e2e     every Examples/ topology through a private Tor network"
 	@echo "make robustness  SIGKILL crash consistency, manifest fuzzer, concurrent reconcilers"
 	@echo "make security  the hardening review's attacks, each acted out (daemon users, a second process, forged commits)"
@@ -70,6 +71,15 @@ format:
 test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The fast tier, without root or daemons (under 30 s once built): the pure
+# core (planner, apply and fleet machines), manifest intake, golden
+# renders, and the reconciler over in-memory hosts.
+UNIT_FILTER := OnionOpsCoreTests|OnionOpsManifestTests|OnionOpsRenderTests.GoldenFileTests|OnionOpsUnitTests
+
+unit:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter '$(UNIT_FILTER)'
 
 # Every Examples/ topology reconciled onto sandbox hosts inside a private Tor
 # network on 127.0.0.1, and fetched by a real Tor client (see

@@ -268,6 +268,14 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // `make unit`: the reconciler over in-memory hosts (phase order,
+        // publisher holds, rollback, the shared observation); no root, no
+        // daemons.
+        .testTarget(
+            name: "OnionOpsUnitTests",
+            dependencies: ["OnionOpsReconcile", "OnionOpsHosts", "OnionOpsCore", "OnionOpsTestSupport"],
+            swiftSettings: strictSettings
+        ),
         // `make e2e`: every Examples/ topology through a private Tor network.
         .testTarget(
             name: "OnionOpsE2ETests",
