@@ -72,6 +72,13 @@ struct ReconcileCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Render and compare everything even when the inputs and hosts are unchanged.")
     var full = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Write every event of the run (plans, steps, each host operation's start and end) to this new file as JSON lines.",
+            valueName: "file"))
+    var eventLog: String?
+
     init() {}
 
     func run() async throws {
@@ -94,7 +101,24 @@ struct ReconcileCommand: AsyncParsableCommand {
             try await engine.deployment(snapshot, hosts: selection, revision: revision)
         }
         try await LineageCheck.require(revisions, snapshot, hosts: deployment.hosts)
-        let progress: @Sendable (ReconcileEvent) -> Void = { event in if text { ReconcileProgress.print(event) } }
+        let log: EventLog?
+        do throws(EventLog.Failure) {
+            log = try eventLog.map { path throws(EventLog.Failure) in try EventLog(path: path) }
+        } catch {
+            Console.err("error: \(error)")
+            throw ExitCode(1)
+        }
+        let progress: @Sendable (ReconcileEvent) -> Void = { event in
+            log?.record(event)
+            if text { ReconcileProgress.print(event) }
+        }
+        defer {
+            do throws(EventLog.Failure) {
+                try log?.flush()
+            } catch {
+                Console.err("warning: \(error)")
+            }
+        }
         if dryRun {
             let reports = await engine.plan(deployment, parallel: parallel, events: progress)
             let report = PlanReport(reports, revision: deployment.revision, dryRun: true)

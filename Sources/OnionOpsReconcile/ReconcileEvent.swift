@@ -7,4 +7,7 @@ public enum ReconcileEvent: Sendable {
     case stepFinished(host: String, step: ApplyStep, failure: String?, seconds: Double)
     case rollingBack(host: String, reason: String)
     case finished(HostReport)
+    /// A transport operation on `host` began or ended (see
+    /// `ObservedConnector`): when the host is being worked on.
+    case hostIO(host: String, started: Bool)
 }

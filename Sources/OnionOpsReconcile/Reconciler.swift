@@ -28,7 +28,7 @@ public struct Reconciler: Sendable {
     ) {
         self.options = options
         self.events = events
-        self.connector = connector
+        self.connector = ObservedConnector(base: connector, events: events)
     }
 
     /// Observes and plans only: nothing on any host changes.

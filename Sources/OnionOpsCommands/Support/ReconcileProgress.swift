@@ -7,7 +7,7 @@ enum ReconcileProgress {
         switch event {
         case .planned(let host, let plan):
             Console.err("\(host): plan: \(plan.isEmpty ? "in sync" : plan.summary)")
-        case .stepStarted:
+        case .stepStarted, .hostIO:
             break
         case .stepFinished(let host, let step, let failure, let seconds):
             let time = String(Int(seconds * 1000)) + " ms"

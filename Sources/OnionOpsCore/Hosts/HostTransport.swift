@@ -8,6 +8,10 @@ public protocol HostTransport: Sendable {
     /// The host's name, for messages.
     var host: String { get }
 
+    /// Whether the host is this machine's own folder: then a check is a
+    /// system call, not a command (default: false).
+    var isLocal: Bool { get }
+
     /// Size, mode, owner and SHA-256 of each path that exists.
     func stat(_ paths: [String]) async throws(HostError) -> [String: FileStatus]
 
@@ -39,4 +43,8 @@ public protocol HostTransport: Sendable {
     func forwardSocket(_ path: String) async throws(HostError) -> String
 
     func releaseSocket(_ localPath: String) async
+}
+
+extension HostTransport {
+    public var isLocal: Bool { false }
 }

@@ -263,7 +263,7 @@ extension HostTransport {
     /// Which of `pids` run on the host: a local host asks the kernel for
     /// each, a remote one checks them all in one command.
     public func livePids(_ pids: Set<Int32>) async throws(HostError) -> Set<Int32> {
-        guard pids.count > 1, !(self is LocalTransport) else {
+        guard pids.count > 1, !isLocal else {
             var alive: Set<Int32> = []
             for pid in pids where try await isAlive(pid) { alive.insert(pid) }
             return alive
@@ -276,6 +276,10 @@ extension HostTransport {
         }
         return Set(output.stdoutText.split(separator: "\n").compactMap { Int32($0) })
     }
+}
+
+extension LocalTransport {
+    public var isLocal: Bool { true }
 }
 
 extension String {
