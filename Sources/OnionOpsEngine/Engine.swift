@@ -1,5 +1,5 @@
 public import OnionOpsCore
-import OnionOpsHosts
+public import OnionOpsHosts
 import OnionOpsManifest
 public import OnionOpsReconcile
 import OnionOpsRender
@@ -14,9 +14,12 @@ public import OnionOpsSecrets
 public struct Engine: Sendable {
     /// The age identity that opens the sealed keys.
     public var identity: AgeIdentityLocation
+    /// How hosts are reached (tests: in-memory hosts).
+    public var connector: any HostConnecting
 
-    public init(identity: AgeIdentityLocation) {
+    public init(identity: AgeIdentityLocation, connector: any HostConnecting = .system) {
         self.identity = identity
+        self.connector = connector
     }
 
     // MARK: Intake and rendering
@@ -115,8 +118,10 @@ public struct Engine: Sendable {
             let chosen = try? selection.resolve(in: loaded.topology, source: snapshot.revision.folder),
             !chosen.isEmpty
         else { return nil }
-        let verdicts = await NoOpCheck(inputs: inputs, commit: name ?? snapshot.revision.id, parallel: parallel)
-            .check(chosen)
+        let verdicts = await NoOpCheck(
+            inputs: inputs, commit: name ?? snapshot.revision.id, parallel: parallel, connector: connector
+        )
+        .check(chosen)
         var hosts: [InSyncHost] = []
         for (host, verdict) in zip(chosen, verdicts) {
             guard case .unchanged(let generation, let commit) = verdict else { return nil }
@@ -160,27 +165,54 @@ public struct Engine: Sendable {
             options: ReconcileOptions(
                 parallel: parallel, pruneKeys: pruneKeys, commit: deployment.revision, owner: owner,
                 inputs: deployment.inputs),
-            events: events)
+            events: events, connector: connector)
     }
 
     // MARK: Status, history, rollback (no keys)
 
-    public func status(_ snapshot: RevisionSnapshot, hosts selection: HostSelection) async throws(EngineError)
+    public func status(_ snapshot: RevisionSnapshot, hosts selection: HostSelection, parallel: Int = 10)
+        async throws(EngineError)
         -> (hosts: [Host], health: [HostHealth])
     {
         let hosts = try selection.resolve(in: try await topology(snapshot), source: snapshot.revision.folder)
-        var results: [HostHealth] = []
-        for host in hosts { results.append(await HostHealth.read(host: host)) }
+        let connector = connector
+        let results = await Self.each(hosts, parallel: parallel) { host in
+            await HostHealth.read(host: host, connector: connector)
+        }
         return (hosts, results)
     }
 
-    public func history(_ snapshot: RevisionSnapshot, hosts selection: HostSelection) async throws(EngineError)
+    /// `body` for every host, `parallel` at a time, results in host order.
+    static func each<Result: Sendable>(
+        _ hosts: [Host], parallel: Int, _ body: @escaping @Sendable (Host) async -> Result
+    ) async -> [Result] {
+        var results: [Int: Result] = [:]
+        await withTaskGroup(of: (Int, Result).self) { group in
+            var next = 0
+            func addNext() {
+                guard next < hosts.count else { return }
+                let index = next
+                let host = hosts[index]
+                next += 1
+                group.addTask { (index, await body(host)) }
+            }
+            for _ in 0..<max(1, parallel) { addNext() }
+            for await (index, result) in group {
+                results[index] = result
+                addNext()
+            }
+        }
+        return hosts.indices.compactMap { results[$0] }
+    }
+
+    public func history(_ snapshot: RevisionSnapshot, hosts selection: HostSelection, parallel: Int = 10)
+        async throws(EngineError)
         -> [HostHistory]
     {
         let hosts = try selection.resolve(in: try await topology(snapshot), source: snapshot.revision.folder)
-        var results: [HostHistory] = []
-        for host in hosts {
-            let store = GenerationStore(transport: HostConnector.transport(for: host))
+        let connector = connector
+        return await Self.each(hosts, parallel: parallel) { host in
+            let store = GenerationStore(transport: connector.transport(for: host))
             var history = HostHistory(host: host.name, generations: [])
             do {
                 let index = try await store.index()
@@ -194,9 +226,8 @@ public struct Engine: Sendable {
             } catch {
                 history.error = "\(error)"
             }
-            results.append(history)
+            return history
         }
-        return results
     }
 
     /// The kept generation `host` goes back to: `generation`, else the one
@@ -208,7 +239,7 @@ public struct Engine: Sendable {
         guard let host = try HostSelection([name]).resolve(in: topology, source: snapshot.revision.folder).first else {
             throw EngineError(code: .unknownHost, message: "no host '\(name)' in \(snapshot.revision.folder)")
         }
-        let store = GenerationStore(transport: HostConnector.transport(for: host))
+        let store = GenerationStore(transport: connector.transport(for: host))
         let index: (numbers: [Int], current: Int?)
         do {
             index = try await store.index()
@@ -246,7 +277,7 @@ public struct Engine: Sendable {
     {
         let reconciler = Reconciler(
             options: ReconcileOptions(parallel: 1, commit: target.revision, owner: "onionops-rollback"),
-            events: events)
+            events: events, connector: connector)
         return await reconciler.apply(DesiredState(hosts: [target.generation.state]), hosts: [target.host])
     }
 }
