@@ -73,9 +73,9 @@ test: deps lint
 	$(SWIFT) test --skip-build
 
 # The fast tier, without root or daemons (under 30 s once built): the pure
-# core (planner, apply and fleet machines), manifest intake, golden
+# core (planner, apply and fleet machines), the watch machine, manifest intake, golden
 # renders, and the reconciler over in-memory hosts.
-UNIT_FILTER := OnionOpsCoreTests|OnionOpsManifestTests|OnionOpsRenderTests.GoldenFileTests|OnionOpsUnitTests
+UNIT_FILTER := OnionOpsCoreTests|OnionOpsManifestTests|OnionOpsRenderTests.GoldenFileTests|OnionOpsUnitTests|OnionOpsPresentationTests|OnionOpsCommandsTests.WatchMachineTests
 
 unit:
 	$(SWIFT) build --build-tests
