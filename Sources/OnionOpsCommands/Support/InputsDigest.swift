@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OnionOpsCore
 import OnionOpsManifest
 
 /// A digest of everything a reconcile renders from: every file of the
@@ -31,7 +32,7 @@ enum InputsDigest {
         // A single manifest file: its bytes are the input.
         guard type == .folder else {
             try RepositoryFolder.streamTopLevelFile(folder) { hasher.update(data: $0) }
-            return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+            return Hex.encode(hasher.finalize())
         }
         var files: [(relative: String, folder: RepositoryFolder, name: String)] = []
         func collect(_ current: RepositoryFolder, prefix: String) throws(SourceError) {
@@ -51,6 +52,6 @@ enum InputsDigest {
             add("\(file.relative) \(data.count)")
             hasher.update(data: data)
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(hasher.finalize())
     }
 }
