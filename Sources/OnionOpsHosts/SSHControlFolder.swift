@@ -91,12 +91,11 @@ public enum SSHControlFolder {
         }
         var failures: [String] = []
         for base in bases {
-            var template = Array((base + "/onionops-ssh-XXXXXX").utf8CString)
-            let made = template.withUnsafeMutableBufferPointer { buffer in
-                buffer.baseAddress.flatMap { mkdtemp($0) }.map { String(cString: $0) }
-            }
-            guard let made else {
-                failures.append("\(base): \(String(cString: strerror(errno)))")
+            let made: String
+            do {
+                made = try PrivateFolder(prefix: "onionops-ssh", in: base).path
+            } catch {
+                failures.append("\(base): \(error)")
                 continue
             }
             if let problem = problem(with: made) {
