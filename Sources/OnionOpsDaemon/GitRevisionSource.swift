@@ -33,6 +33,11 @@ public struct GitRevisionSource: RevisionSource {
     public var description: String { "\(url) branch \(branch), \(path)/" }
 
     public func latest() async throws(RevisionError) -> Revision {
+        // libgit2 and ssh-keygen block: on libgit2's own thread.
+        try await GitThread.run { () throws(RevisionError) in try latestNow() }
+    }
+
+    private func latestNow() throws(RevisionError) -> Revision {
         do {
             try FileManager.default.createDirectory(
                 atPath: stateDirectory + "/revisions", withIntermediateDirectories: true,
