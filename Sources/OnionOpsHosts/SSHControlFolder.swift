@@ -17,7 +17,7 @@ import Synchronization
 /// - another user: `$XDG_RUNTIME_DIR/onionops-ssh` when that runtime
 ///   folder is the user's own (systemd makes it 0700);
 /// - otherwise, or when the place above fails the check: a fresh
-///   `mkdtemp` folder, private by construction, kept for this process.
+///   `PrivateFolder`, private by construction, kept for this process.
 ///
 /// Before every use the folder is checked without following links: a
 /// directory, owned by the effective uid, mode exactly 0700. The check
@@ -79,14 +79,14 @@ public enum SSHControlFolder {
         return path.utf8.count <= longestFolder ? path : nil
     }
 
-    /// mkdtemp in $TMPDIR when short enough, else /tmp. If both fail, a
+    /// A `PrivateFolder` in $TMPDIR when short enough, else /tmp. If both fail, a
     /// path under /run that no one but root can create: ssh then fails
     /// to open its socket, with the reason explained on stderr.
     private static func makePrivateFolder() -> String {
         var bases = ["/tmp"]
         let temporary = NSTemporaryDirectory()
         let trimmed = temporary.hasSuffix("/") ? String(temporary.dropLast()) : temporary
-        if trimmed != "/tmp" && (trimmed + "/onionops-ssh-XXXXXX").utf8.count <= longestFolder {
+        if trimmed != "/tmp" && (trimmed + "/onionops-ssh-XXXXXXXX").utf8.count <= longestFolder {
             bases.insert(trimmed, at: 0)
         }
         var failures: [String] = []
