@@ -11,7 +11,7 @@ BIN := .build/debug/onionops
 DEBIAN_PACKAGES := libgit2-dev libyaml-dev pkg-config tor nginx onionbalance \
 	openssh-client openssh-server age git curl strace
 
-.PHONY: all deps build demo demo-stop test e2e robustness security lint format clean help bench bench-ansible
+.PHONY: all deps build demo demo-stop test unit e2e robustness security lint format clean help bench bench-ansible
 
 all: build
 
@@ -19,6 +19,7 @@ help:
 	@echo "make demo    install deps, build, reconcile manifests/ onto two sandbox hosts"
 	@echo "make demo-stop  stop the demo's daemons"
 	@echo "make test    install deps, build, lint and run every test"
+	@echo "make unit    the fast tier without root: pure core, manifests, golden renders, in-memory hosts"
 	@echo "make e2e     every Examples/ topology through a private Tor network"
 	@echo "make robustness  SIGKILL crash consistency, manifest fuzzer, concurrent reconcilers"
 	@echo "make security  the hardening review's attacks, each acted out (daemon users, a second process, forged commits)"
@@ -71,6 +72,15 @@ test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+# The fast tier, without root or daemons (under 30 s once built): the pure
+# core (planner, apply and fleet machines), manifest intake, golden
+# renders, and the reconciler over in-memory hosts.
+UNIT_FILTER := OnionOpsCoreTests|OnionOpsManifestTests|OnionOpsRenderTests.GoldenFileTests|OnionOpsUnitTests
+
+unit:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter '$(UNIT_FILTER)'
+
 # Every Examples/ topology reconciled onto sandbox hosts inside a private Tor
 # network on 127.0.0.1, and fetched by a real Tor client (see
 # ../shared/TEST-NETWORK.md). `make test` skips these; CI runs both.
@@ -97,7 +107,7 @@ clean:
 
 # Release-build benchmarks: validate + render of synthetic topologies against
 # a SHA-256 floor, keys against tor per key, certificates against openssl per
-# certificate, push-to-applied latency, and a 20-host SSH fan-out against
+# certificate, push-to-applied latency, and 20- and 100-host SSH fan-outs against
 # Ansible, all measured in the same run. Writes Benchmarks/RESULTS.md.
 bench: deps bench-ansible
 	$(SWIFT) build -c release --product onionops-bench
@@ -113,6 +123,11 @@ BENCH_VENV := .build/bench-venv
 ANSIBLE_CORE := ansible-core==2.19.*
 
 bench-ansible:
+	@if ! dpkg-query -W -f='$${Status}' time 2>/dev/null | grep -q "install ok installed"; then \
+		echo "==> installing: time (the fan-out part's peak RSS)"; \
+		if [ "$$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq time; \
+	fi
 	@if [ -x $(BENCH_VENV)/bin/ansible-playbook ]; then \
 		echo "==> ansible-core: present in $(BENCH_VENV)"; \
 	else \

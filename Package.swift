@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
     ],
     targets: [
         // The system libyaml (libyaml-dev). The guard pass walks its event
@@ -92,8 +93,8 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // Sealed secrets in the manifest repo: age encryption through the
-        // `age` binary, and the keys/ folder.
+        // Sealed secrets in the manifest repo: the age v1 format in-process
+        // (X25519, swift-crypto), and the keys/ folder.
         .target(
             name: "OnionOpsSecrets",
             dependencies: [
@@ -102,9 +103,7 @@ let package = Package(
                 // RepositoryFolder: keys/ is read like the rest of the repo,
                 // never through a link.
                 "OnionOpsManifest",
-                // AnonymousFile: age's plaintext input has no name on disk.
-                "OnionOpsHosts",
-                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),
@@ -140,13 +139,35 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // One way from a revision to hosts for the CLI and the daemon:
+        // revision sources and snapshots (read once, named and digested the
+        // same way), intake, keys, rendering, host selection, and the
+        // reconciler's plan/apply/drift/status/history/rollback.
+        .target(
+            name: "OnionOpsEngine",
+            dependencies: [
+                "OnionOpsCore", "OnionOpsManifest", "OnionOpsRender", "OnionOpsSecrets", "OnionOpsHosts",
+                "OnionOpsReconcile", "OnionOpsGit",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // What the commands print: unified diffs, dot and Mermaid graphs.
+        // Kept out of the pure core, which models, validates and plans.
+        .target(
+            name: "OnionOpsPresentation",
+            dependencies: ["OnionOpsCore"],
+            swiftSettings: strictSettings
+        ),
+
         // `onionops watch`: follows a branch, reconciles, serves the webhook
         // and metrics.
         .target(
             name: "OnionOpsDaemon",
             dependencies: [
                 "OnionOpsCore", "OnionOpsReconcile", "OnionOpsGit", "OnionOpsManifest", "OnionOpsRender",
-                "OnionOpsSecrets", "OnionOpsHosts",
+                "OnionOpsSecrets", "OnionOpsHosts", "OnionOpsEngine",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -178,8 +199,13 @@ let package = Package(
                 "OnionOpsReconcile",
                 "OnionOpsGit",
                 "OnionOpsDaemon",
+                "OnionOpsEngine",
+                "OnionOpsPresentation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // `onionops trigger`'s POST (already in the graph through
+                // Hummingbird's tooling).
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strictSettings
         ),
@@ -249,6 +275,14 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // `make unit`: the reconciler over in-memory hosts (phase order,
+        // publisher holds, rollback, the shared observation); no root, no
+        // daemons.
+        .testTarget(
+            name: "OnionOpsUnitTests",
+            dependencies: ["OnionOpsReconcile", "OnionOpsHosts", "OnionOpsCore", "OnionOpsTestSupport"],
+            swiftSettings: strictSettings
+        ),
         // `make e2e`: every Examples/ topology through a private Tor network.
         .testTarget(
             name: "OnionOpsE2ETests",
@@ -290,7 +324,14 @@ let package = Package(
         ),
         .testTarget(
             name: "OnionOpsCommandsTests",
-            dependencies: ["OnionOpsCommands", "OnionOpsTestSupport", "onionops"],
+            dependencies: [
+                "OnionOpsCommands", "OnionOpsTestSupport", "onionops", "OnionOpsDaemon", "OnionOpsEngine",
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "OnionOpsPresentationTests",
+            dependencies: ["OnionOpsPresentation", "OnionOpsCore", "OnionOpsTestSupport"],
             swiftSettings: strictSettings
         ),
     ]

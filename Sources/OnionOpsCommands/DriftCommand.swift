@@ -1,6 +1,6 @@
 import ArgumentParser
 import OnionOpsCore
-import OnionOpsDaemon
+import OnionOpsEngine
 import OnionOpsReconcile
 
 /// `onionops drift [PATH]`.
@@ -36,16 +36,16 @@ struct DriftCommand: AsyncParsableCommand {
 
     func run() async throws {
         let revisions = source.source(folder: options.path)
-        let revision = try await RevisionFetch.latest(revisions)
-        let selection = hosts?.split(separator: ",").map(String.init) ?? []
-        let deployment = try await Deployment.load(
-            revision.folder, identity: identity, hosts: selection, revision: revision.idOrNil,
-            output: options.output)
+        let snapshot = try await RevisionFetch.latest(revisions)
+        let engine = Engine(identity: identity.location)
+        let deployment = try await EngineCall.run(snapshot.revision.folder, output: options.output) {
+            () async throws(EngineError) -> Deployment in
+            try await engine.deployment(snapshot, hosts: HostSelection(commaSeparated: hosts))
+        }
         // Drift against an older line of history would report (and a
         // timer's fix would apply) a rollback: refused the same way.
-        try await LineageCheck.require(revisions, revision, hosts: deployment.hosts)
-        let reconciler = Reconciler(options: ReconcileOptions(commit: deployment.revision, owner: "onionops-drift"))
-        let reports = await reconciler.plan(deployment.desired, hosts: deployment.hosts)
+        try await LineageCheck.require(revisions, snapshot, hosts: deployment.hosts)
+        let reports = await engine.drift(deployment)
         let findings = reports.map { report in
             Finding(
                 host: report.host,

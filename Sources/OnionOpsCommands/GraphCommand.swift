@@ -1,6 +1,7 @@
 import ArgumentParser
 import OnionOpsCore
 import OnionOpsManifest
+import OnionOpsPresentation
 
 /// `onionops graph [PATH] --format dot|mermaid`.
 struct GraphCommand: AsyncParsableCommand {

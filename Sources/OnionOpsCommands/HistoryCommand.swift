@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
-import OnionOpsCore
-import OnionOpsHosts
+import OnionOpsEngine
 
 /// `onionops history [PATH]`.
 struct HistoryCommand: AsyncParsableCommand {
@@ -22,39 +21,12 @@ struct HistoryCommand: AsyncParsableCommand {
 
     init() {}
 
-    struct Entry: Encodable {
-        var generation: Int
-        var revision: String
-        var recordedAt: Int?
-        var current: Bool
-    }
-
-    struct HostHistory: Encodable {
-        var host: String
-        var error: String?
-        var generations: [Entry]
-    }
-
     func run() async throws {
-        let set = try await ManifestSet.load(options.path, output: options.output)
-        let selection = hosts?.split(separator: ",").map(String.init) ?? []
-        var results: [HostHistory] = []
-        for host in set.topology.hosts where selection.isEmpty || selection.contains(host.name) {
-            let store = GenerationStore(transport: HostConnector.transport(for: host))
-            var history = HostHistory(host: host.name, generations: [])
-            do {
-                let index = try await store.index()
-                for number in index.numbers.reversed() {
-                    let generation = try await store.load(number)
-                    history.generations.append(
-                        Entry(
-                            generation: number, revision: generation?.commit ?? "(does not check out)",
-                            recordedAt: generation?.recordedAt, current: number == index.current))
-                }
-            } catch {
-                history.error = error.description
-            }
-            results.append(history)
+        let snapshot = await RevisionFetch.folder(options.path)
+        let engine = Engine.keyless
+        let results = try await EngineCall.run(options.path, output: options.output) {
+            () async throws(EngineError) -> [HostHistory] in
+            try await engine.history(snapshot, hosts: HostSelection(commaSeparated: hosts))
         }
         switch options.output {
         case .json:

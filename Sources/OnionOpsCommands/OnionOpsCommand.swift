@@ -1,4 +1,5 @@
 public import ArgumentParser
+import OnionOpsEngine
 
 /// `onionops`: the root command.
 public struct OnionOpsCommand: AsyncParsableCommand {

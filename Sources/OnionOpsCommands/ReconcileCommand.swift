@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
 import OnionOpsCore
-import OnionOpsDaemon
-import OnionOpsManifest
+import OnionOpsEngine
 import OnionOpsReconcile
 
 /// `onionops reconcile [PATH] [--dry-run]`.
@@ -67,7 +66,7 @@ struct ReconcileCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Also remove key files of sites that left a host (kept by default).")
     var pruneKeys = false
 
-    @Option(name: .long, help: "A name for what is applied (default: a hash of the rendered state).")
+    @Option(name: .long, help: "A name for what is applied (default: the commit, or folder- and a hash of its files).")
     var revision: String?
 
     @Flag(name: .long, help: "Render and compare everything even when the inputs and hosts are unchanged.")
@@ -76,61 +75,36 @@ struct ReconcileCommand: AsyncParsableCommand {
     init() {}
 
     func run() async throws {
-        let selection = hosts?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } ?? []
+        let selection = HostSelection(commaSeparated: hosts)
         let revisions = source.source(folder: options.path)
-        let fetched = try await RevisionFetch.latest(revisions)
-        // Unreadable inputs: no digest, no shortcut; loading says what is wrong.
-        let inputs = try? InputsDigest.of(folder: fetched.folder)
+        let snapshot = try await RevisionFetch.latest(revisions)
+        let engine = Engine(identity: identity.location)
         let text = options.output == .text
-        if !full, text, let inputs,
-            try await unchanged(fetched.folder, inputs: inputs, revision: revision ?? fetched.idOrNil)
+        if !full, text,
+            let inSync = await engine.unchanged(snapshot, hosts: selection, revision: revision, parallel: parallel)
         {
+            Console.err("\(inSync.count) hosts unchanged since their last apply from these inputs; nothing to render")
+            Console.out(
+                inSync.map { "\($0.host): in-sync, generation \($0.generation), revision \($0.revision)" }
+                    .joined(separator: "\n"))
             return
         }
-        let deployment = try await Deployment.load(
-            fetched.folder, identity: identity, hosts: selection, revision: revision ?? fetched.idOrNil,
-            output: options.output)
-        try await LineageCheck.require(revisions, fetched, hosts: deployment.hosts)
-        let reconciler = Reconciler(
-            options: ReconcileOptions(
-                parallel: parallel, pruneKeys: pruneKeys, commit: deployment.revision, inputs: inputs),
-            events: { event in if text { ReconcileProgress.print(event) } }
-        )
+        let deployment = try await EngineCall.run(snapshot.revision.folder, output: options.output) {
+            () async throws(EngineError) -> Deployment in
+            try await engine.deployment(snapshot, hosts: selection, revision: revision)
+        }
+        try await LineageCheck.require(revisions, snapshot, hosts: deployment.hosts)
+        let progress: @Sendable (ReconcileEvent) -> Void = { event in if text { ReconcileProgress.print(event) } }
         if dryRun {
-            let reports = await reconciler.plan(deployment.desired, hosts: deployment.hosts)
+            let reports = await engine.plan(deployment, parallel: parallel, events: progress)
             let report = PlanReport(reports, revision: deployment.revision, dryRun: true)
             Console.out(text ? report.text(summaryOnly: summary) : JSONOutput.render(report))
             throw ExitCode(ReconcileExit.dryRunCode(reports))
         }
         Console.err("reconciling \(deployment.hosts.count) hosts to \(deployment.revision)")
-        let reports = await reconciler.apply(deployment.desired, hosts: deployment.hosts)
+        let reports = await engine.apply(deployment, parallel: parallel, pruneKeys: pruneKeys, events: progress)
         let report = PlanReport(reports, revision: deployment.revision, dryRun: false)
         Console.out(text ? report.resultText() : JSONOutput.render(report))
         throw ExitCode(ReconcileExit.code(reports))
-    }
-
-    /// The shortcut: true (and each host reported in sync) when every
-    /// selected host is as it was last applied from `inputs`.
-    private func unchanged(_ folder: String, inputs: String, revision: String?) async throws -> Bool {
-        // Intake without the plaintext-key scan: these very files passed it
-        // when they were applied. Anything invalid takes the full path,
-        // which reports it.
-        let loaded = await ManifestLoader().load(from: FolderManifestSource(path: folder))
-        guard loaded.isValid else { return false }
-        let set = ManifestSet(path: folder, topology: loaded.topology)
-        let selection = hosts?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } ?? []
-        let chosen = set.topology.hosts.filter { selection.isEmpty || selection.contains($0.name) }
-        guard !chosen.isEmpty, selection.allSatisfy({ name in chosen.contains { $0.name == name } }) else {
-            return false
-        }
-        let verdicts = await NoOpCheck(inputs: inputs, commit: revision, parallel: parallel).check(chosen)
-        var lines: [String] = []
-        for (host, verdict) in zip(chosen, verdicts) {
-            guard case .unchanged(let generation, let commit) = verdict else { return false }
-            lines.append("\(host.name): in-sync, generation \(generation), revision \(commit)")
-        }
-        Console.err("\(chosen.count) hosts unchanged since their last apply from these inputs; nothing to render")
-        Console.out(lines.joined(separator: "\n"))
-        return true
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import OnionOpsCore
-import OnionOpsRender
+import OnionOpsEngine
 
 /// `onionops render [PATH] --host H --out DIR`.
 struct RenderCommand: AsyncParsableCommand {
@@ -34,15 +34,11 @@ struct RenderCommand: AsyncParsableCommand {
     init() {}
 
     func run() async throws {
-        let set = try await ManifestSet.load(path)
-        guard let hostSpec = set.topology.host(named: host) else {
-            let known = set.topology.hosts.map(\.name).joined(separator: ", ")
-            Console.err("error: no host '\(host)' in \(path); hosts: \(known)")
-            throw ExitCode(1)
+        let snapshot = await RevisionFetch.folder(path)
+        let engine = Engine(identity: identity.location)
+        let state = try await EngineCall.run(path) { () async throws(EngineError) -> HostDesiredState in
+            try await engine.render(snapshot, host: host, withKeyFiles: withKeys)
         }
-        let keyring = try await set.keyring(identity, withKeyFiles: withKeys)
-        let state = try Renderer(identities: keyring.identities, keys: keyring.material).render(
-            set.topology, host: hostSpec)
         // Built privately and moved into place whole: the output may be a
         // path in a world-writable folder, where another user could have
         // planted links for keys to be written through.

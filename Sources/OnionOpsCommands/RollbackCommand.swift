@@ -1,6 +1,5 @@
 import ArgumentParser
-import OnionOpsCore
-import OnionOpsHosts
+import OnionOpsEngine
 import OnionOpsReconcile
 
 /// `onionops rollback [PATH] --host H [--generation N]`.
@@ -31,36 +30,17 @@ struct RollbackCommand: AsyncParsableCommand {
     init() {}
 
     func run() async throws {
-        let set = try await ManifestSet.load(options.path, output: options.output)
-        guard let target = set.topology.host(named: host) else {
-            Console.err("error: no host '\(host)' in \(options.path)")
-            throw ExitCode(1)
+        let snapshot = await RevisionFetch.folder(options.path)
+        // The manifests only find the host; no keys are opened.
+        let engine = Engine.keyless
+        let target = try await EngineCall.run(options.path, output: options.output) {
+            () async throws(EngineError) -> RollbackTarget in
+            try await engine.rollbackTarget(snapshot, host: host, generation: generation)
         }
-        let store = GenerationStore(transport: HostConnector.transport(for: target))
-        let index = try await store.index()
-        guard let current = index.current else {
-            Console.err("error: \(host) has no generations: nothing was ever applied")
-            throw ExitCode(1)
-        }
-        let wanted = generation ?? index.numbers.filter { $0 < current }.max()
-        guard let wanted, index.numbers.contains(wanted) else {
-            Console.err(
-                "error: \(host) keeps generations \(index.numbers.map(String.init).joined(separator: ", ")); "
-                    + "current is \(current)"
-                    + (generation.map { "; \($0) is not kept" } ?? "; there is none before it"))
-            throw ExitCode(1)
-        }
-        guard let old = try await store.load(wanted) else {
-            Console.err("error: generation \(wanted) on \(host) does not check out against its MANIFEST")
-            throw ExitCode(1)
-        }
-        Console.err("\(host): rolling back from generation \(current) to \(wanted) (revision \(old.commit))")
-        let reconciler = Reconciler(
-            options: ReconcileOptions(parallel: 1, commit: old.commit, owner: "onionops-rollback"),
-            events: { ReconcileProgress.print($0) }
-        )
-        let reports = await reconciler.apply(DesiredState(hosts: [old.state]), hosts: [target])
-        let report = PlanReport(reports, revision: old.commit, dryRun: false)
+        Console.err(
+            "\(host): rolling back from generation \(target.from) to \(target.to) (revision \(target.revision))")
+        let reports = await engine.rollback(target, events: { ReconcileProgress.print($0) })
+        let report = PlanReport(reports, revision: target.revision, dryRun: false)
         Console.out(options.output == .text ? report.resultText() : JSONOutput.render(report))
         throw ExitCode(ReconcileExit.code(reports))
     }

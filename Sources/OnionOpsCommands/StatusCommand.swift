@@ -1,5 +1,6 @@
 import ArgumentParser
 import OnionOpsCore
+import OnionOpsEngine
 import OnionOpsReconcile
 
 /// `onionops status [PATH]`.
@@ -25,11 +26,12 @@ struct StatusCommand: AsyncParsableCommand {
     init() {}
 
     func run() async throws {
-        let set = try await ManifestSet.load(options.path, output: options.output)
-        let selection = hosts?.split(separator: ",").map(String.init) ?? []
-        let chosen = set.topology.hosts.filter { selection.isEmpty || selection.contains($0.name) }
-        var results: [HostHealth] = []
-        for host in chosen { results.append(await HostHealth.read(host: host)) }
+        let snapshot = await RevisionFetch.folder(options.path)
+        let engine = Engine.keyless
+        let (chosen, results) = try await EngineCall.run(options.path, output: options.output) {
+            () async throws(EngineError) -> ([Host], [HostHealth]) in
+            try await engine.status(snapshot, hosts: HostSelection(commaSeparated: hosts))
+        }
         let testHosts = Dictionary(
             chosen.map { ($0.name, TopologySummary.testMark(testHost: $0.testHost, options: $0.testingTorOptions)) },
             uniquingKeysWith: { first, _ in first })

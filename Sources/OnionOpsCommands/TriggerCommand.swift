@@ -42,7 +42,7 @@ struct TriggerCommand: AsyncParsableCommand {
         }
         let response: TriggerRequest.Response
         do {
-            response = try TriggerRequest.post(
+            response = try await TriggerRequest.post(
                 url: url, path: "/trigger", headers: ["Authorization": "Bearer " + token])
         } catch {
             Console.err("error: cannot reach onionops watch at \(url): \(error)")

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import OnionOpsDaemon
+import OnionOpsEngine
 
 /// `onionops watch`: the daemon.
 struct WatchCommand: AsyncParsableCommand {
@@ -96,14 +97,17 @@ struct WatchCommand: AsyncParsableCommand {
         let logger = Logger(label: "onionops.watch")
         let metrics = WatchMetrics()
         let revisions = source.source(folder: options.path)
+        let engine = Engine(identity: identity.location)
+        let selection = HostSelection(commaSeparated: hosts)
+        try await Self.checkSelection(selection, source: revisions, engine: engine)
         let controller = WatchController(
             source: revisions,
-            loader: RevisionLoader(identityFile: identity.location.path),
+            engine: engine,
             options: WatchOptions(
                 interval: .milliseconds(Int(interval * 1000)),
                 driftInterval: .milliseconds(Int(driftInterval * 1000)),
                 selfHeal: selfHeal,
-                hosts: hosts?.split(separator: ",").map(String.init) ?? [],
+                hosts: selection.names,
                 parallel: parallel,
                 minInterval: .milliseconds(Int(minInterval * 1000))
             ),
@@ -119,6 +123,23 @@ struct WatchCommand: AsyncParsableCommand {
             logger: logger
         )
         try await app.runService()
+    }
+
+    /// `--hosts` names hosts of the revision the daemon starts from: an
+    /// unknown name is an error here, as in `reconcile`, not a selection
+    /// that silently leaves it out. (A later revision that drops a chosen
+    /// host is refused by the controller the same way.) A revision that
+    /// cannot be had or read yet is the controller's to report and retry.
+    static func checkSelection(_ selection: HostSelection, source: any RevisionSource, engine: Engine) async throws {
+        guard !selection.names.isEmpty, let snapshot = try? await source.latest(),
+            let topology = try? await engine.topology(snapshot)
+        else { return }
+        do {
+            _ = try selection.resolve(in: topology, source: snapshot.revision.folder)
+        } catch {
+            EngineCall.report(error, source: snapshot.revision.folder, output: .text)
+            throw ExitCode(1)
+        }
     }
 
     /// A secret file's content without surrounding whitespace; empty is an

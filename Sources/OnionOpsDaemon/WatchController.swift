@@ -1,71 +1,67 @@
+import Foundation
 public import Logging
-public import OnionOpsCore
+public import OnionOpsEngine
 import OnionOpsReconcile
 
-/// The daemon's loop: level-triggered. Every wake-up (a poll tick, a
-/// trigger, a webhook, a drift tick) sets a flag; one loop turns flags into
-/// work, one reconcile at a time, so triggers that arrive during a
-/// reconcile coalesce into one more, and the next one starts no sooner than
-/// `minInterval` after the last ended. A revision that failed is retried
-/// after a backoff, whatever wakes the loop (poll, trigger, webhook); a
-/// newer revision is taken at once, without waiting for the older one's
-/// backoff. A revision refused (invalid, unsigned, not descending from what
-/// a host runs) is not retried: the hosts stay on the last good revision.
+/// The daemon's loop. It only drives `WatchMachine`, which decides
+/// (level triggering, coalescing, the rate limit, backoff, refusals), and
+/// does the one job the machine asks for at a time through the engine,
+/// the same engine the CLI uses: same revision names, same inputs digest,
+/// same no-op shortcut, same host selection.
 public actor WatchController {
-    public struct Applied: Sendable {
-        public var revision: Revision
-        public var topology: Topology
-        public var desired: DesiredState
+    /// The last revision every host took; its deployment is rendered on
+    /// first need (a shortcut renders nothing).
+    struct Good {
+        var snapshot: RevisionSnapshot
+        var deployment: Deployment?
     }
 
     public let source: any RevisionSource
-    public let loader: RevisionLoader
+    public let engine: Engine
     public let options: WatchOptions
     public let metrics: WatchMetrics
     private let logger: Logger
 
-    private let wakes: AsyncStream<Void>
-    private let wake: AsyncStream<Void>.Continuation
-    private var pendingReconcile: String? = "start"
-    private var pendingDrift = false
-    /// The last revision every host took.
-    public private(set) var lastGood: Applied?
-    /// The last revision tried, and whether it went through.
-    public private(set) var lastTried: (id: String, succeeded: Bool)?
-    private var refused: Set<String> = []
-    private var failures = 0
-    private var retryAt: ContinuousClock.Instant?
-    /// When the last reconcile ended (the rate limit counts from there).
-    private var lastEnded: ContinuousClock.Instant?
+    private var machine: WatchMachine
+    private let jobs: AsyncStream<WatchMachine.Job>
+    private let queue: AsyncStream<WatchMachine.Job>.Continuation
+    /// The revision fetched for the apply the machine asked for.
+    private var fetched: (snapshot: RevisionSnapshot, reason: String)?
+    private var good: Good?
+    private var started = ContinuousClock.now
     /// One line about the last reconcile, for /healthz.
     public private(set) var lastResult = "starting"
 
     public init(
-        source: any RevisionSource, loader: RevisionLoader, options: WatchOptions, metrics: WatchMetrics,
-        logger: Logger
+        source: any RevisionSource, engine: Engine, options: WatchOptions, metrics: WatchMetrics, logger: Logger
     ) {
         self.source = source
-        self.loader = loader
+        self.engine = engine
         self.options = options
         self.metrics = metrics
         self.logger = logger
-        (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        machine = WatchMachine(
+            minInterval: options.minInterval, backoff: options.backoff, maxBackoff: options.maxBackoff)
+        (jobs, queue) = AsyncStream.makeStream(of: WatchMachine.Job.self)
     }
+
+    private var selection: HostSelection { HostSelection(options.hosts) }
 
     /// Reconcile as soon as the current work is done (`onionops trigger`,
     /// a webhook, a poll tick).
     public func trigger(_ reason: String) {
-        if pendingReconcile == nil { pendingReconcile = reason }
-        wake.yield()
+        handle(.wake(reason: reason))
     }
 
     public func checkDrift() {
-        pendingDrift = true
-        wake.yield()
+        handle(.driftTick)
     }
 
-    /// Runs until the task is cancelled (graceful shutdown): the work in
-    /// hand finishes first.
+    private func handle(_ event: WatchMachine.Event) {
+        if let job = machine.handle(event, now: .now) { queue.yield(job) }
+    }
+
+    /// Runs until `stop` (graceful shutdown): the job in hand finishes first.
     public func run() async {
         let interval = options.interval
         let driftInterval = options.driftInterval
@@ -73,7 +69,7 @@ public actor WatchController {
             group.addTask { [weak self] in
                 while !Task.isCancelled {
                     try? await Task.sleep(for: interval)
-                    await self?.trigger("poll")
+                    await self?.trigger(WatchMachine.poll)
                 }
             }
             group.addTask { [weak self] in
@@ -82,10 +78,10 @@ public actor WatchController {
                     await self?.checkDrift()
                 }
             }
-            wake.yield()
-            for await _ in wakes {
+            handle(.wake(reason: "start"))
+            for await job in jobs {
                 if Task.isCancelled { break }
-                await work()
+                await perform(job)
             }
             group.cancelAll()
         }
@@ -94,135 +90,155 @@ public actor WatchController {
 
     /// Ends `run` (used on graceful shutdown).
     public func stop() {
-        wake.finish()
+        queue.finish()
     }
 
-    private func work() async {
-        while let reason = pendingReconcile ?? (pendingDrift ? "drift" : nil) {
-            if reason == "drift" && pendingReconcile == nil {
-                pendingDrift = false
-                await driftCheck()
-            } else {
-                // The rate limit: triggers that come meanwhile coalesce
-                // into this one.
-                if let lastEnded, ContinuousClock.now < lastEnded + options.minInterval {
-                    try? await Task.sleep(until: lastEnded + options.minInterval, clock: .continuous)
-                    if Task.isCancelled { return }
-                }
-                let reason = pendingReconcile ?? reason
-                pendingReconcile = nil
-                await reconcile(reason: reason)
-                lastEnded = .now
+    private func perform(_ job: WatchMachine.Job) async {
+        switch job {
+        case .sleep(let until):
+            try? await Task.sleep(until: until, clock: .continuous)
+            handle(.timerFired)
+        case .fetch(let reason):
+            started = .now
+            await fetch(reason)
+        case .apply(let revision):
+            let event = await apply(revision)
+            handle(event)
+            if case .failed = event, case .failed(_, _, let retryAt)? = machine.memory.tried {
+                let wait = retryAt - ContinuousClock.now
+                lastResult = "revision \(revision.prefix(12)) failed on some hosts; retry in \(wait)"
+                logger.warning(
+                    "revision \(revision.prefix(12)) failed on some hosts; next try in \(wait) or on a new revision")
             }
+        case .checkDrift:
+            await driftCheck()
+            handle(.driftChecked)
         }
     }
 
-    private func reconcile(reason: String) async {
-        let started = ContinuousClock.now
-        let revision: Revision
+    private func fetch(_ reason: String) async {
+        let snapshot: RevisionSnapshot
         do {
-            revision = try await source.latest()
+            snapshot = try await source.latest()
         } catch {
             logger.error("cannot get a revision from \(source.description): \(error.message)")
             metrics.refused(reason: error.code.rawValue)
-            if let id = error.revision, !refused.contains(id) {
-                refused.insert(id)
+            if let id = error.revision, !machine.memory.refused.contains(id) {
                 lastResult = "revision \(id.prefix(12)) refused: \(error.message)"
             }
+            handle(.fetchFailed(refused: error.revision))
             return
         }
-        if refused.contains(revision.id) { return }
-        if let tried = lastTried, tried.id == revision.id {
-            // Nothing new on a poll: only a trigger reconciles the same
-            // revision again. A failed one waits out its backoff whatever
-            // asked: a burst of triggers must not turn into a burst of
-            // apply-and-rollback cycles.
-            if reason == "poll" && tried.succeeded { return }
-            if !tried.succeeded, let retryAt, ContinuousClock.now < retryAt {
-                if reason != "poll" {
-                    logger.info(
-                        "\(reason): revision \(revision.shortID) failed on its last try; next try in \(retryAt - ContinuousClock.now) or on a new revision"
-                    )
-                }
-                return
-            }
-        }
-        logger.info("reconciling \(revision.shortID) (\(revision.summary)) on \(reason)")
-        switch await loader.load(revision) {
-        case .invalid(let diagnostics):
-            for diagnostic in diagnostics { logger.error("\(diagnostic)") }
-            logger.error("revision \(revision.shortID) is invalid: nothing applied; hosts stay where they are")
-            metrics.refused(reason: "invalid")
-            refused.insert(revision.id)
-            lastResult = "revision \(revision.shortID) invalid: \(diagnostics.count) errors"
-        case .keysUnavailable(let message):
-            logger.error("revision \(revision.shortID): \(message)")
-            metrics.refused(reason: "keys")
-            refused.insert(revision.id)
-            lastResult = "revision \(revision.shortID): \(message)"
-        case .ready(let topology, let desired):
-            let hosts = topology.hosts.filter { options.hosts.isEmpty || options.hosts.contains($0.name) }
-            do {
-                for note in try await source.checkLineage(revision, hosts: hosts) { logger.warning("\(note)") }
-            } catch {
-                logger.error("\(error.message)")
-                metrics.refused(reason: error.code.rawValue)
-                // A host that could not be read is asked again next time;
-                // a revision off the hosts' line of history is refused.
-                if error.revision != nil {
-                    refused.insert(revision.id)
-                    lastResult = "revision \(revision.shortID) refused: \(error.message)"
-                }
-                return
-            }
-            let logger = self.logger
-            let reconciler = Reconciler(
-                options: ReconcileOptions(
-                    parallel: options.parallel, pruneKeys: options.pruneKeys, commit: revision.id,
-                    owner: "onionops-watch"),
-                events: { event in
-                    if case .rollingBack(let host, let why) = event { logger.warning("\(host): rolling back: \(why)") }
-                }
+        fetched = (snapshot, reason)
+        handle(.fetched(snapshot.id))
+        if case .backingOff(let retryAt)? = machine.lastSkip, reason != WatchMachine.poll {
+            logger.info(
+                "\(reason): revision \(snapshot.revision.shortID) failed on its last try; next try in \(retryAt - ContinuousClock.now) or on a new revision"
             )
-            let reports = await reconciler.apply(desired, hosts: hosts)
-            var healthy = true
-            for report in reports {
-                metrics.reconciled(host: report.host, result: report.status.rawValue)
-                switch report.status {
-                case .applied, .inSync:
-                    metrics.applied(host: report.host, revision: revision.id)
-                    logger.info(
-                        "\(report.host): \(report.status.rawValue) \(revision.shortID), generation \(report.generation ?? 0)"
-                    )
-                default:
-                    healthy = false
-                    logger.error("\(report.host): \(report.status.rawValue): \(report.failure ?? "")")
-                }
-            }
-            metrics.took(ContinuousClock.now - started)
-            lastTried = (revision.id, healthy)
-            if healthy {
-                lastGood = Applied(revision: revision, topology: topology, desired: desired)
-                failures = 0
-                retryAt = nil
-                lastResult = "revision \(revision.shortID) applied"
-            } else {
-                failures += 1
-                let wait = min(options.backoff * (1 << min(failures - 1, 16)), options.maxBackoff)
-                retryAt = ContinuousClock.now + wait
-                lastResult = "revision \(revision.shortID) failed on some hosts; retry in \(wait)"
-                logger.warning(
-                    "revision \(revision.shortID) failed on some hosts; next try in \(wait) or on a new revision")
-            }
         }
     }
 
+    /// The fetched revision through the engine: the shortcut when every
+    /// host is as applied from these inputs, else intake, keys, render,
+    /// the lineage check and the apply.
+    private func apply(_ revision: String) async -> WatchMachine.Event {
+        guard let (snapshot, reason) = fetched, snapshot.id == revision else { return .deferred }
+        fetched = nil
+        let short = snapshot.revision.shortID
+        logger.info("reconciling \(short) (\(snapshot.revision.summary)) on \(reason)")
+        if let inSync = await engine.unchanged(snapshot, hosts: selection, parallel: options.parallel) {
+            for host in inSync {
+                metrics.reconciled(host: host.host, result: HostStatus.inSync.rawValue)
+                metrics.applied(host: host.host, revision: revision)
+            }
+            logger.info(
+                "\(inSync.count) hosts unchanged since their last apply from these inputs; nothing to render")
+            metrics.took(ContinuousClock.now - started)
+            good = Good(snapshot: snapshot, deployment: nil)
+            lastResult = "revision \(short) applied (in sync)"
+            return .applied(revision)
+        }
+        let deployment: Deployment
+        do {
+            deployment = try await engine.deployment(snapshot, hosts: selection)
+        } catch {
+            return refuse(snapshot, error)
+        }
+        do {
+            for note in try await source.checkLineage(snapshot.revision, hosts: deployment.hosts) {
+                logger.warning("\(note)")
+            }
+        } catch {
+            logger.error("\(error.message)")
+            metrics.refused(reason: error.code.rawValue)
+            // A host that could not be read is asked again next time; a
+            // revision off the hosts' line of history is refused.
+            guard error.revision != nil else { return .deferred }
+            lastResult = "revision \(short) refused: \(error.message)"
+            return .refused(revision)
+        }
+        let logger = self.logger
+        let reports = await engine.apply(
+            deployment, parallel: options.parallel, pruneKeys: options.pruneKeys, owner: "onionops-watch",
+            events: { event in
+                if case .rollingBack(let host, let why) = event { logger.warning("\(host): rolling back: \(why)") }
+            })
+        var healthy = true
+        for report in reports {
+            metrics.reconciled(host: report.host, result: report.status.rawValue)
+            switch report.status {
+            case .applied, .inSync:
+                metrics.applied(host: report.host, revision: revision)
+                logger.info("\(report.host): \(report.status.rawValue) \(short), generation \(report.generation ?? 0)")
+            default:
+                healthy = false
+                logger.error("\(report.host): \(report.status.rawValue): \(report.failure ?? "")")
+            }
+        }
+        metrics.took(ContinuousClock.now - started)
+        guard healthy else { return .failed(revision) }
+        good = Good(snapshot: snapshot, deployment: deployment)
+        lastResult = "revision \(short) applied"
+        return .applied(revision)
+    }
+
+    /// A revision the engine would not deploy: logged, counted, never
+    /// tried again; the hosts stay on the last good revision.
+    private func refuse(_ snapshot: RevisionSnapshot, _ error: EngineError) -> WatchMachine.Event {
+        let short = snapshot.revision.shortID
+        switch error.code {
+        case .invalidManifests:
+            for diagnostic in error.diagnostics { logger.error("\(diagnostic)") }
+            logger.error("revision \(short) is invalid: nothing applied; hosts stay where they are")
+            lastResult = "revision \(short) invalid: \(error.diagnostics.count) errors"
+        default:
+            logger.error("revision \(short): \(error.message)")
+            lastResult = "revision \(short): \(error.message)"
+        }
+        metrics.refused(reason: error.code.rawValue)
+        return .refused(snapshot.id)
+    }
+
     private func driftCheck() async {
-        guard let good = lastGood else { return }
-        let hosts = good.topology.hosts.filter { options.hosts.isEmpty || options.hosts.contains($0.name) }
-        let reconciler = Reconciler(
-            options: ReconcileOptions(parallel: options.parallel, commit: good.revision.id, owner: "onionops-drift"))
-        let reports = await reconciler.plan(good.desired, hosts: hosts)
+        guard var good else { return }
+        let deployment: Deployment
+        if let rendered = good.deployment {
+            deployment = rendered
+        } else {
+            do {
+                deployment = try await engine.deployment(good.snapshot, hosts: selection)
+            } catch {
+                logger.error("drift check: revision \(good.snapshot.revision.shortID): \(error.message)")
+                return
+            }
+            good.deployment = deployment
+            self.good = good
+        }
+        // Timed from here: observing the hosts and comparing, not the
+        // first rendering above (the bench reads this figure).
+        let checkStarted = ContinuousClock.now
+        let reports = await engine.drift(deployment, parallel: options.parallel)
+        let took = ContinuousClock.now - checkStarted
         var drifted: [String] = []
         for report in reports {
             let changes =
@@ -239,13 +255,15 @@ public actor WatchController {
             }
         }
         if drifted.isEmpty {
-            logger.info("drift check: no drift on \(reports.count) hosts")
+            let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
+            logger.info("drift check: no drift on \(reports.count) hosts in \(String(format: "%.3f", seconds)) s")
         } else if options.selfHeal {
-            logger.info("self-heal: reconciling \(drifted.joined(separator: ", ")) back to \(good.revision.shortID)")
-            let healer = Reconciler(
-                options: ReconcileOptions(
-                    parallel: options.parallel, commit: good.revision.id, owner: "onionops-self-heal"))
-            for report in await healer.apply(good.desired, hosts: hosts.filter { drifted.contains($0.name) }) {
+            logger.info(
+                "self-heal: reconciling \(drifted.joined(separator: ", ")) back to \(deployment.snapshot.revision.shortID)"
+            )
+            var heal = deployment
+            heal.hosts = deployment.hosts.filter { drifted.contains($0.name) }
+            for report in await engine.apply(heal, parallel: options.parallel, owner: "onionops-self-heal") {
                 metrics.reconciled(host: report.host, result: report.status.rawValue)
                 logger.info("self-heal: \(report.host): \(report.status.rawValue)")
                 if report.status == .applied || report.status == .inSync {

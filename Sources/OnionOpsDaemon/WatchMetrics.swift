@@ -12,26 +12,27 @@ public final class WatchMetrics: Sendable {
 
     public init() {
         duration = registry.makeDurationHistogram(
-            name: "onionops_reconcile_duration_seconds",
+            descriptor: Self.name(
+                "reconcile_duration", "seconds", "Time from fetching a revision to the end of its reconcile."),
             buckets: [
                 .milliseconds(100), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10),
                 .seconds(30), .seconds(60), .seconds(300),
-            ],
-            help: "Time from fetching a revision to the end of its reconcile."
+            ]
         )
-        registry.makeGauge(name: "onionops_up", help: "1 while the daemon runs.").set(to: 1.0)
+        registry.makeGauge(descriptor: Self.name("up", "", "1 while the daemon runs.")).set(to: 1.0)
     }
 
     /// `result`: applied, in-sync, rolled-back, rollback-failed, unreachable, error.
     public func reconciled(host: String, result: String) {
         registry.makeCounter(
-            name: "onionops_reconciles_total", labels: [("host", host), ("result", result)],
-            help: "Reconciles per host and result."
+            descriptor: Self.name("reconciles", "total", "Reconciles per host and result."),
+            labels: [("host", host), ("result", result)]
         ).increment()
         if result == "applied" || result == "in-sync" {
             registry.makeGauge(
-                name: "onionops_last_success_timestamp_seconds", labels: [("host", host)],
-                help: "When the host last reconciled successfully (Unix time)."
+                descriptor: Self.name(
+                    "last_success_timestamp", "seconds", "When the host last reconciled successfully (Unix time)."),
+                labels: [("host", host)]
             ).set(to: Date().timeIntervalSince1970)
         }
     }
@@ -47,20 +48,16 @@ public final class WatchMetrics: Sendable {
         }
         if let previous, previous != revision {
             registry.unregisterGauge(
-                registry.makeGauge(
-                    name: "onionops_applied_revision_info", labels: [("host", host), ("revision", previous)],
-                    help: "The revision each host runs (value 1)."))
+                registry.makeGauge(descriptor: Self.appliedRevision, labels: [("host", host), ("revision", previous)]))
         }
-        registry.makeGauge(
-            name: "onionops_applied_revision_info", labels: [("host", host), ("revision", revision)],
-            help: "The revision each host runs (value 1)."
-        ).set(to: 1.0)
+        registry.makeGauge(descriptor: Self.appliedRevision, labels: [("host", host), ("revision", revision)])
+            .set(to: 1.0)
     }
 
     public func drift(host: String, changes: Int) {
         registry.makeGauge(
-            name: "onionops_drift_changes", labels: [("host", host)],
-            help: "Changes the last drift check found on the host (0: none)."
+            descriptor: Self.name("drift", "changes", "Changes the last drift check found on the host (0: none)."),
+            labels: [("host", host)]
         ).set(to: Double(changes))
     }
 
@@ -68,8 +65,8 @@ public final class WatchMetrics: Sendable {
     /// `not-descendant`, `keys`, `unavailable`.
     public func refused(reason: String) {
         registry.makeCounter(
-            name: "onionops_revisions_refused_total", labels: [("reason", reason)],
-            help: "Revisions not applied, by reason."
+            descriptor: Self.name("revisions_refused", "total", "Revisions not applied, by reason."),
+            labels: [("reason", reason)]
         ).increment()
     }
 
@@ -77,12 +74,20 @@ public final class WatchMetrics: Sendable {
     /// was not allowed to ask, so no revision was looked at.
     public func unauthorized(path: String) {
         registry.makeCounter(
-            descriptor: MetricNameDescriptor(
-                namespace: "onionops", metricName: "http_unauthorized", unitName: "total",
-                helpText: "POST requests refused for a bad or missing signature or token."),
+            descriptor: Self.name(
+                "http_unauthorized", "total", "POST requests refused for a bad or missing signature or token."),
             labels: [("path", path)]
         ).increment()
     }
 
     public func text() -> String { registry.emitToString() }
+
+    static var appliedRevision: MetricNameDescriptor {
+        name("applied_revision", "info", "The revision each host runs (value 1).")
+    }
+
+    /// `onionops_<metric>_<unit>`, as the descriptor API spells a name.
+    static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "onionops", metricName: metric, unitName: unit, helpText: help)
+    }
 }

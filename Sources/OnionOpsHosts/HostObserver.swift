@@ -39,95 +39,78 @@ public struct ObservedHost: Sendable {
     public var onions: Set<String> { Set(tor.flatMap { $0.hostnames.values }) }
 }
 
-/// Observes a host in a bounded number of transport calls: one stat of
-/// every managed path, one read of every pid, hostname and Onionbalance
-/// exit file, one liveness check per pid, plus one control-socket
-/// conversation per tor instance and one status-socket query per running
-/// publisher on local hosts.
+/// Observes a host for `drift`: one `HostObservation` (one stat of every
+/// managed path, one read of every pid, hostname and Onionbalance exit
+/// file, one liveness check of every pid), plus one control-socket
+/// conversation per running tor instance and one status-socket query per
+/// running publisher on hosts whose sockets this machine can reach.
 public struct HostObserver: Sendable {
     public let transport: any HostTransport
     public let host: OnionOpsCore.Host
+    /// Finds pids; defaults to the pid files the direct supervisor keeps.
+    public let supervisor: any DaemonSupervisor
 
-    public init(transport: any HostTransport, host: OnionOpsCore.Host) {
+    public init(transport: any HostTransport, host: OnionOpsCore.Host, supervisor: (any DaemonSupervisor)? = nil) {
         self.transport = transport
         self.host = host
+        self.supervisor = supervisor ?? DirectSupervisor(transport: transport, host: host)
     }
 
     public func observe(_ desired: HostDesiredState) async -> ObservedHost {
         var observed = ObservedHost(host: host.name)
         do {
-            observed.files = try await transport.stat(desired.directories.map(\.path) + desired.files.map(\.path))
-            observed.drift = FileDrift.compare(desired, with: observed.files)
-
-            var tors: [(String, Int, [String])] = []
-            var projects: [String] = []
-            var balancers: [String] = []
+            var tors: [(instance: DaemonInstance, project: String, index: Int, services: [String])] = []
             for instance in desired.instances {
+                guard case .tor(let project, let index, _) = instance else { continue }
+                let data = HostLayout.torDataDirectory(project: project, instance: index) + "/"
+                let services = desired.directories.map(\.path).filter {
+                    $0.hasPrefix(data) && $0.dropFirst(data.count).hasPrefix("hs-")
+                }
+                tors.append((instance, project, index, services))
+            }
+            let reading = try await HostObservation.read(
+                HostObservation.Request(
+                    paths: desired.directories.map(\.path) + desired.files.map(\.path),
+                    instances: desired.instances, contents: false,
+                    // Only what the desired state names: what the host ran
+                    // before is not this observer's business.
+                    inventory: Generation(number: 0, commit: "", state: desired),
+                    reads: tors.flatMap { $0.services.map { $0 + "/hostname" } }),
+                host: host, transport: transport, supervisor: supervisor)
+            observed.files = reading.files
+            observed.drift = FileDrift.compare(desired, with: reading.files)
+            for instance in desired.instances {
+                let daemon = reading.daemons[instance] ?? HostObservation.Daemon(pid: nil)
                 switch instance {
-                case .tor(let project, let index, _):
-                    let data = HostLayout.torDataDirectory(project: project, instance: index) + "/"
-                    let services = desired.directories.map(\.path).filter {
-                        $0.hasPrefix(data) && $0.dropFirst(data.count).hasPrefix("hs-")
-                    }
-                    tors.append((project, index, services))
                 case .nginx(let project):
-                    projects.append(project)
+                    observed.nginx[project] = daemon.pid
                 case .publisher(let balancer, _):
-                    balancers.append(balancer)
+                    let state = daemon.publisher ?? .stopped
+                    var status: OnionbalanceStatus?
+                    if case .running = state { status = await statusSocket(balancer: balancer) }
+                    observed.publishers.append(
+                        ObservedHost.Publisher(
+                            balancer: balancer, torPid: daemon.publisherTorPid, state: state, status: status))
+                case .tor:
+                    break
                 }
             }
-            let pidFiles =
-                tors.map { HostLayout.torPidFile(project: $0.0, instance: $0.1) }
-                + projects.map { HostLayout.nginxPidFile(project: $0) }
-                + balancers.flatMap {
-                    [
-                        HostLayout.publisherTorPidFile(balancer: $0), HostLayout.onionbalancePidFile(balancer: $0),
-                        HostLayout.onionbalanceExitFile(balancer: $0),
-                    ]
-                }
-            let hostnameFiles = tors.flatMap { $0.2.map { $0 + "/hostname" } }
-            let contents = try await transport.read(pidFiles + hostnameFiles)
-            func text(_ path: String) -> String? {
-                contents[path].map {
-                    String(decoding: $0, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
-                }
-            }
-            for balancer in balancers {
-                let pidText = text(HostLayout.onionbalancePidFile(balancer: balancer))
-                let state = PublisherState.judge(
-                    pidText: pidText,
-                    alive: try await livePid(pidText) != nil,
-                    exitRecord: contents[HostLayout.onionbalanceExitFile(balancer: balancer)].map {
-                        String(decoding: $0, as: UTF8.self)
-                    }
-                )
-                var status: OnionbalanceStatus?
-                if case .running = state { status = await statusSocket(balancer: balancer) }
-                observed.publishers.append(
-                    ObservedHost.Publisher(
-                        balancer: balancer,
-                        torPid: try await livePid(text(HostLayout.publisherTorPidFile(balancer: balancer))),
-                        state: state,
-                        status: status
-                    )
-                )
-            }
-            for project in projects {
-                observed.nginx[project] = try await livePid(text(HostLayout.nginxPidFile(project: project)))
-            }
-            for (project, index, services) in tors {
-                let pid = try await livePid(text(HostLayout.torPidFile(project: project, instance: index)))
+            for tor in tors {
+                let pid = reading.daemons[tor.instance]?.pid
                 var hostnames: [String: String] = [:]
-                for service in services {
-                    if let name = text(service + "/hostname") { hostnames[service] = name }
+                for service in tor.services {
+                    if let name = reading.contents[service + "/hostname"] {
+                        hostnames[service] =
+                            String(decoding: name, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+                    }
                 }
                 observed.tor.append(
                     ObservedHost.Tor(
-                        project: project,
-                        instance: index,
+                        project: tor.project,
+                        instance: tor.index,
                         pid: pid,
-                        version: pid == nil ? nil : await controlVersion(project: project, instance: index),
-                        serviceDirectories: services,
+                        version: pid == nil ? nil : await controlVersion(project: tor.project, instance: tor.index),
+                        serviceDirectories: tor.services,
                         hostnames: hostnames
                     )
                 )
@@ -136,11 +119,6 @@ public struct HostObserver: Sendable {
             observed.unreachable = error
         }
         return observed
-    }
-
-    private func livePid(_ text: String?) async throws(HostError) -> Int32? {
-        guard let text, let pid = Int32(text) else { return nil }
-        return try await transport.isAlive(pid) ? pid : nil
     }
 
     /// tor's version over its control socket: directly on a local host,

@@ -34,47 +34,44 @@ public struct HostHealth: Sendable, Encodable {
             && daemons.allSatisfy { $0.state != "stopped" && !$0.state.hasPrefix("failed") }
     }
 
-    /// Reads a host's health in a few transport calls.
-    public static func read(host: Host) async -> HostHealth {
-        let transport = HostConnector.transport(for: host)
+    /// Reads a host's health in one observation.
+    public static func read(host: Host, connector: any HostConnecting = .system) async -> HostHealth {
+        let transport = connector.transport(for: host)
         var health = HostHealth(host: host.name, reachable: true)
         do {
-            let supervisor = try await SupervisorFactory.make(transport: transport, host: host)
-            health.lock = try await transport.lockState(root: host.connection.root)
-            let store = GenerationStore(transport: transport)
-            let index = try await store.index()
-            health.generations = index.numbers
-            if let pending = try await transport.read([Generation.pendingPath])[Generation.pendingPath] {
-                let text = String(decoding: pending, as: UTF8.self)
-                health.interrupted = Generation.parse(number: 0, manifest: text, contents: nil)?.commit ?? "?"
-            }
-            guard let number = index.current else { return health }
-            guard let current = try await store.load(number) else {
-                health.error = "generation \(number) does not check out against its MANIFEST"
-                return health
-            }
-            health.generation = number
-            health.revision = current.commit
-            let state = current.state
-            let files = try await transport.stat(state.directories.map(\.path) + state.files.map(\.path))
-            health.drift = FileDrift.compare(state, with: files).map(\.description)
-            for instance in state.instances {
-                let pid = try await supervisor.pid(instance)
-                var label = pid == nil ? "stopped" : "running"
-                if case .publisher(let balancer, _) = instance {
-                    let publisher = try await supervisor.publisherState(balancer: balancer)
-                    label = publisher.description
-                    if case .cannotPublish = publisher {
-                        health.notes.append(
-                            "\(instance) is configured but cannot publish: its tor has no consensus (offline)")
-                    }
-                }
-                health.daemons.append(Daemon(instance: instance.description, pid: pid, state: label))
-            }
+            let supervisor = try await connector.supervisor(for: host, transport: transport)
+            let observed = try await HostObservation.read(
+                HostObservation.Request(lock: true), host: host, transport: transport, supervisor: supervisor)
+            health = HostHealth(observed)
         } catch {
             health.reachable = error.code != .unreachable
             health.error = error.description
         }
         return health
+    }
+}
+
+extension HostHealth {
+    /// What `status` says about an observation.
+    init(_ observed: HostObservation) {
+        self.init(host: observed.host, reachable: true)
+        lock = observed.lock
+        generations = observed.generations
+        if observed.pendingRecord != nil { interrupted = observed.interrupted?.commit ?? "?" }
+        guard let number = observed.currentNumber else { return }
+        guard let current = observed.current, !observed.currentUnreadable else {
+            error = "generation \(number) does not check out against its MANIFEST"
+            return
+        }
+        generation = number
+        revision = current.commit
+        drift = observed.drift.map(\.description)
+        for instance in current.state.instances {
+            let daemon = observed.daemons[instance] ?? HostObservation.Daemon(pid: nil)
+            if case .cannotPublish = daemon.publisher {
+                notes.append("\(instance) is configured but cannot publish: its tor has no consensus (offline)")
+            }
+            daemons.append(Daemon(instance: instance.description, pid: daemon.pid, state: daemon.label))
+        }
     }
 }

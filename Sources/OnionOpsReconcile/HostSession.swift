@@ -1,6 +1,6 @@
 import Foundation
-public import OnionOpsCore
-public import OnionOpsHosts
+import OnionOpsCore
+import OnionOpsHosts
 
 /// One host during a reconcile: its connection, lock, snapshot, plan and
 /// the state machine applying it.
@@ -35,12 +35,13 @@ struct HostSession: Sendable {
         host: OnionOpsCore.Host,
         desired: HostDesiredState,
         options: ReconcileOptions,
-        dryRun: Bool
+        dryRun: Bool,
+        connector: any HostConnecting = .system
     ) async -> HostSession.Opening {
-        let transport = HostConnector.transport(for: host)
+        let transport = connector.transport(for: host)
         var lock: HostLock?
         do throws(HostError) {
-            let supervisor = try await SupervisorFactory.make(transport: transport, host: host)
+            let supervisor = try await connector.supervisor(for: host, transport: transport)
             if !dryRun {
                 lock = try await transport.lock(owner: options.owner)
                 try await transport.sweepTemporaryFiles(root: host.connection.root)
@@ -115,36 +116,58 @@ struct HostSession: Sendable {
         report.oldContents = (try? await transport.read(paths)) ?? [:]
     }
 
-    /// Runs this host's steps of `phase`; on a failure, rolls back.
-    mutating func run(_ phase: ApplyPhase, events: @Sendable (ReconcileEvent) -> Void) async {
-        guard isHealthy else { return }
+    /// Runs this host's steps of `phase`. A failed step is reported, not
+    /// rolled back here: the fleet machine queues the rollback.
+    mutating func run(_ phase: ApplyPhase, events: @Sendable (ReconcileEvent) -> Void) async -> FleetMachine.Outcome {
+        guard isHealthy else { return .stopped(report.failure ?? "\(host.name) is out of this run") }
+        var machine = self.machine
+        let result = await steps(of: phase, in: &machine, through: applier, rollback: false, events: events)
+        self.machine = machine
+        return result.outcome
+    }
+
+    /// Runs the steps of `phase` that `machine` hands out, holding the lock
+    /// before each (unless rolling back: `rollBack` holds it), and says
+    /// whether a failure came from an unreachable host.
+    private mutating func steps(
+        of phase: ApplyPhase, in machine: inout ApplyMachine, through applier: HostApplier, rollback: Bool,
+        events: @Sendable (ReconcileEvent) -> Void
+    ) async -> (outcome: FleetMachine.Outcome, unreachable: Bool) {
         while let step = machine.next(in: phase) {
-            if let lost = await ensureLock() {
+            if !rollback, let lost = await ensureLock() {
                 stop(before: step.description, lost.reason)
-                return
+                return (.stopped(lost.reason), lost.unreachable)
             }
             events(.stepStarted(host: host.name, phase: phase, step: step))
             let started = Date()
             do {
                 try await applier.run(step)
                 machine.succeeded()
-                report.steps.append(step.description)
-                events(.stepFinished(host: host.name, step: step, failure: nil, seconds: Date().since(started)))
+                report.steps.append((rollback ? "rollback: " : "") + step.description)
+                if !rollback {
+                    events(.stepFinished(host: host.name, step: step, failure: nil, seconds: Date().since(started)))
+                }
             } catch {
                 machine.failed(error.message)
-                events(
-                    .stepFinished(host: host.name, step: step, failure: error.message, seconds: Date().since(started)))
-                await rollBack(reason: error.description, events: events)
-                return
+                if !rollback {
+                    events(
+                        .stepFinished(
+                            host: host.name, step: step, failure: error.message, seconds: Date().since(started)))
+                }
+                return (.failed(error.description), error.unreachable)
             }
         }
+        return (.succeeded, false)
     }
 
     /// Puts the host back on its previous generation, the same safe way a
     /// change goes on: plan from what the host has now back to the
     /// previous state (everything this apply wrote counts as inventory,
-    /// so what it added goes), then run every phase of that plan.
-    mutating func rollBack(reason: String, events: @Sendable (ReconcileEvent) -> Void) async {
+    /// so what it added goes), then run that plan through a fleet machine
+    /// of this one host.
+    mutating func rollBack(reason: String, events: @Sendable (ReconcileEvent) -> Void) async
+        -> FleetMachine.Outcome
+    {
         report.failure = reason
         events(.rollingBack(host: host.name, reason: reason))
         // A connection that dropped mid-apply often comes back: try the
@@ -157,7 +180,7 @@ struct HostSession: Sendable {
                 // but never runs without the lock.
                 guard lost.unreachable else {
                     stop(before: "the rollback", lost.reason)
-                    return
+                    return .stopped(lost.reason)
                 }
                 report.status = .rollbackFailed
                 report.failure = reason + "; rollback failed: \(lost.reason)"
@@ -165,9 +188,14 @@ struct HostSession: Sendable {
             } else {
                 unreachable = await rollBackOnce(reason: reason, events: events)
             }
-            guard report.status == .rollbackFailed, unreachable else { return }
+            guard report.status == .rollbackFailed, unreachable else { break }
             events(.rollingBack(host: host.name, reason: "host unreachable; retrying the rollback in \(delay) s"))
             try? await Task.sleep(for: .seconds(delay))
+        }
+        switch report.status {
+        case .rolledBack: return .succeeded
+        case .rollbackFailed: return .failed(report.failure ?? reason)
+        default: return .stopped(report.failure ?? reason)
         }
     }
 
@@ -180,29 +208,30 @@ struct HostSession: Sendable {
         if let interrupted = snapshot.interrupted { undo = undo.merged(with: interrupted.state) }
         let inventory = Generation(number: 0, commit: "", state: undo)
         let plain = HostApplier(transport: transport, host: host, supervisor: supervisor)
-        do {
+        do throws(HostError) {
             // Staged copies of this apply go first; they are not in any
             // inventory.
             try await transport.apply(
                 ApplyProgram.gatedPaths(of: desired).map { .remove(path: ApplyStep.stagedPath($0)) })
             let now = try await SnapshotReader(transport: transport, supervisor: supervisor)
                 .read(previous, inventory: inventory)
-            let back = Planner().plan(previous, on: now)
-            var machine = ApplyMachine(program: ApplyProgram(back))
-            for phase in ApplyPhase.allCases {
-                while let step = machine.next(in: phase) {
-                    events(.stepStarted(host: host.name, phase: phase, step: step))
-                    do {
-                        try await plain.run(step)
-                        machine.succeeded()
-                        report.steps.append("rollback: " + step.description)
-                    } catch {
-                        machine.failed(error.message)
-                        report.status = .rollbackFailed
-                        report.failure = reason + "; rollback failed at \(error.description)"
-                        return error.unreachable
-                    }
+            let program = ApplyProgram(Planner().plan(previous, on: now))
+            var fleet = FleetMachine(members: [FleetMachine.Member(program: program)], policy: .rollback)
+            var machine = ApplyMachine(program: program)
+            var unreachable = false
+            while let task = fleet.next() {
+                guard case .run(_, let phase) = task else {
+                    fleet.finished(task, .succeeded)
+                    continue
                 }
+                let result = await steps(of: phase, in: &machine, through: plain, rollback: true, events: events)
+                unreachable = unreachable || result.unreachable
+                fleet.finished(task, result.outcome)
+            }
+            if case .failed(let why) = fleet.states[host.name] {
+                report.status = .rollbackFailed
+                report.failure = reason + "; rollback failed at \(why)"
+                return unreachable
             }
             // Back on the previous generation whole: nothing pending.
             try await transport.apply([.remove(path: Generation.pendingPath)])
@@ -218,11 +247,13 @@ struct HostSession: Sendable {
     /// Records the applied state as the next generation; with
     /// `pruneKeys`, keys that left the host leave every stored generation
     /// too.
-    mutating func record(commit: String, keep: Int, inputs: String?, pruneKeys: Bool = false) async {
-        guard isHealthy else { return }
+    mutating func record(commit: String, keep: Int, inputs: String?, pruneKeys: Bool = false) async
+        -> FleetMachine.Outcome
+    {
+        guard isHealthy else { return .stopped(report.failure ?? "\(host.name) is out of this run") }
         if let lost = await ensureLock() {
             stop(before: "recording the generation", lost.reason)
-            return
+            return .stopped(lost.reason)
         }
         if pruneKeys {
             let wanted = Set(desired.files.filter(\.isSecret).map(\.path))
@@ -253,6 +284,7 @@ struct HostSession: Sendable {
             }
         }
         if report.status == .changesPending { report.status = plan.isEmpty ? .inSync : .applied }
+        return .succeeded
     }
 
     /// Holds the host lock, taking it again if it was lost (a dropped SSH

@@ -1,5 +1,5 @@
 public import OnionOpsCore
-import OnionOpsHosts
+public import OnionOpsHosts
 
 /// The shortcut of a reconcile with nothing to do: a host needs nothing
 /// when its current generation was rendered from the same inputs (and, if
@@ -16,11 +16,13 @@ public struct NoOpCheck: Sendable {
     public var inputs: String
     public var commit: String?
     public var parallel: Int
+    public var connector: any HostConnecting
 
-    public init(inputs: String, commit: String?, parallel: Int = 10) {
+    public init(inputs: String, commit: String?, parallel: Int = 10, connector: any HostConnecting = .system) {
         self.inputs = inputs
         self.commit = commit
         self.parallel = max(1, parallel)
+        self.connector = connector
     }
 
     /// Each host's verdict, in the order given.
@@ -45,39 +47,33 @@ public struct NoOpCheck: Sendable {
     }
 
     func check(_ host: Host) async -> Verdict {
-        let transport = HostConnector.transport(for: host)
+        let transport = connector.transport(for: host)
         do {
-            let state = try await transport.read([Generation.currentPath, Generation.pendingPath])
-            if state[Generation.pendingPath] != nil { return .changed("an apply was interrupted") }
-            guard
-                let number = state[Generation.currentPath].flatMap({
-                    Int(String(decoding: $0, as: UTF8.self).split(separator: "\n").first ?? "")
-                })
-            else { return .changed("never applied") }
-            let path = Generation.manifestPath(number)
-            guard let manifest = try await transport.read([path])[path].map({ String(decoding: $0, as: UTF8.self) }),
-                let generation = Generation.parse(number: number, manifest: manifest, contents: nil)
-            else { return .changed("generation \(number) unreadable") }
-            guard generation.inputs == inputs else { return .changed("inputs differ from generation \(number)'s") }
-            if let commit, generation.commit != commit { return .changed("revision differs") }
-            let entries = Generation.entries(inManifest: manifest)
-            let observed = try await transport.stat(entries.map(\.path))
-            if let drifted = entries.first(where: { !$0.matches(observed[$0.path]) }) {
-                return .changed("\(drifted.path) differs")
-            }
-            let supervisor = try await SupervisorFactory.make(transport: transport, host: host)
-            for instance in generation.state.instances {
-                if try await supervisor.pid(instance) != nil { continue }
-                if case .publisher(let balancer, _) = instance,
-                    case .cannotPublish = try await supervisor.publisherState(balancer: balancer)
-                {
-                    continue
-                }
-                return .changed("\(instance) is not running")
-            }
-            return .unchanged(generation: number, commit: generation.commit)
+            let supervisor = try await connector.supervisor(for: host, transport: transport)
+            let observed = try await HostObservation.read(
+                HostObservation.Request(contents: false), host: host, transport: transport, supervisor: supervisor)
+            return Self.verdict(observed, inputs: inputs, commit: commit)
         } catch {
             return .changed("cannot check: \(error.message)")
         }
+    }
+
+    /// The verdict on one observation.
+    static func verdict(_ observed: HostObservation, inputs: String, commit: String?) -> Verdict {
+        if observed.pendingRecord != nil { return .changed("an apply was interrupted") }
+        guard let number = observed.currentNumber else { return .changed("never applied") }
+        guard let manifest = observed.currentManifest, let generation = observed.current else {
+            return .changed("generation \(number) unreadable")
+        }
+        guard generation.inputs == inputs else { return .changed("inputs differ from generation \(number)'s") }
+        if let commit, generation.commit != commit { return .changed("revision differs") }
+        let entries = Generation.entries(inManifest: manifest)
+        if let drifted = entries.first(where: { !$0.matches(observed.files[$0.path]) }) {
+            return .changed("\(drifted.path) differs")
+        }
+        for instance in generation.state.instances where observed.daemons[instance]?.countsAsRunning != true {
+            return .changed("\(instance) is not running")
+        }
+        return .unchanged(generation: number, commit: generation.commit)
     }
 }

@@ -1,5 +1,5 @@
 public import OnionOpsCore
-import OnionOpsHosts
+public import OnionOpsHosts
 
 /// Brings hosts to their desired state, in parallel up to a limit, phase
 /// by phase across hosts:
@@ -13,14 +13,22 @@ import OnionOpsHosts
 /// 4. each changed host records its new generation.
 ///
 /// A host that fails a gate is rolled back at once and takes no further
-/// part; the others go on.
+/// part; the others go on. The order, the holds and the rollbacks are
+/// decided by `FleetMachine`; this drives it over the hosts.
 public struct Reconciler: Sendable {
     public var options: ReconcileOptions
     public var events: @Sendable (ReconcileEvent) -> Void
+    /// How hosts are reached (tests: in-memory hosts).
+    public var connector: any HostConnecting
 
-    public init(options: ReconcileOptions, events: @escaping @Sendable (ReconcileEvent) -> Void = { _ in }) {
+    public init(
+        options: ReconcileOptions,
+        events: @escaping @Sendable (ReconcileEvent) -> Void = { _ in },
+        connector: any HostConnecting = .system
+    ) {
         self.options = options
         self.events = events
+        self.connector = connector
     }
 
     /// Observes and plans only: nothing on any host changes.
@@ -42,52 +50,100 @@ public struct Reconciler: Sendable {
     /// Applies the desired state to `hosts`.
     public func apply(_ desired: DesiredState, hosts: [Host]) async -> [HostReport] {
         let opened = await open(desired, hosts: hosts, dryRun: false)
-        var sessions: [HostSession] = []
+        var sessions: [String: HostSession] = [:]
         var reports: [String: HostReport] = [:]
+        var members: [FleetMachine.Member] = []
         for entry in opened {
             switch entry {
-            case .success(let session): sessions.append(session)
-            case .failure(let report): reports[report.host] = report
+            case .success(let session):
+                sessions[session.host.name] = session
+                members.append(
+                    FleetMachine.Member(
+                        program: session.machine.program, publishers: Self.publishers(of: session, in: desired)))
+            case .failure(let report):
+                reports[report.host] = report
             }
         }
-        sessions = await each(sessions) { session in
-            await session.run(.main, events: events)
-        }
-        // A publisher waits for every backend host of its project.
-        let failed = Set(sessions.filter { !$0.isHealthy }.map(\.host.name)).union(reports.keys)
-        sessions = await each(sessions) { session in
-            guard session.isHealthy, session.machine.hasSteps(from: .publishers) else { return }
-            for case .publisher(let balancer, let project) in session.desired.instances
-            where session.plan.daemons[.publisher(balancer: balancer, project: project)] != nil
-                || session.plan.changes.contains(where: {
-                    $0.instance == .publisher(balancer: balancer, project: project)
-                })
-            {
-                let needed = Self.backendHosts(of: project, in: desired)
-                if let down = needed.sorted().first(where: { failed.contains($0) }) {
-                    await session.rollBack(
-                        reason:
-                            "\(session.host.name): publisher \(balancer) held: backend host \(down) of \(project) failed",
-                        events: events)
-                    return
-                }
-            }
-            await session.run(.publishers, events: events)
-        }
-        sessions = await each(sessions) { session in
-            await session.run(.removal, events: events)
-        }
-        sessions = await each(sessions) { session in
-            await session.record(
-                commit: options.commit, keep: options.keepGenerations, inputs: options.inputs,
-                pruneKeys: options.pruneKeys)
-            await session.close()
-        }
-        for session in sessions {
+        var machine = FleetMachine(
+            members: members, unavailable: reports.mapValues { $0.failure ?? $0.status.rawValue })
+        await drive(&machine, &sessions)
+        for session in await close(sessions) {
             reports[session.host.name] = session.report
             events(.finished(session.report))
         }
         return hosts.compactMap { reports[$0.name] }
+    }
+
+    /// Releases every session's lock, `parallel` at a time.
+    private func close(_ sessions: [String: HostSession]) async -> [HostSession] {
+        var closed: [HostSession] = []
+        await withTaskGroup(of: HostSession.self) { group in
+            var pending = sessions.values.sorted { $0.host.name < $1.host.name }.makeIterator()
+            func addNext() {
+                guard var session = pending.next() else { return }
+                group.addTask {
+                    await session.close()
+                    return session
+                }
+            }
+            for _ in 0..<options.parallel { addNext() }
+            for await session in group {
+                closed.append(session)
+                addNext()
+            }
+        }
+        return closed
+    }
+
+    /// The publishers a session changes or starts, each with the hosts
+    /// whose tor instances of its project it needs.
+    static func publishers(of session: HostSession, in desired: DesiredState) -> [FleetMachine.PublisherNeed] {
+        session.desired.instances.compactMap { instance in
+            guard case .publisher(let balancer, let project) = instance,
+                session.plan.daemons[instance] != nil
+                    || session.plan.changes.contains(where: { $0.instance == instance })
+            else { return nil }
+            return FleetMachine.PublisherNeed(
+                balancer: balancer, project: project, backendHosts: backendHosts(of: project, in: desired))
+        }
+    }
+
+    /// Runs the machine's tasks, `parallel` hosts at a time, until it is
+    /// finished. A host's session is out of `sessions` while a task of it
+    /// runs; the machine gives each host one task at a time.
+    private func drive(_ machine: inout FleetMachine, _ sessions: inout [String: HostSession]) async {
+        let options = options
+        let events = events
+        await withTaskGroup(of: (FleetMachine.Task, HostSession, FleetMachine.Outcome).self) { group in
+            var running = 0
+            while true {
+                while running < options.parallel, let task = machine.next() {
+                    guard var session = sessions.removeValue(forKey: task.host) else {
+                        machine.finished(task, .stopped("\(task.host) has no session"))
+                        continue
+                    }
+                    running += 1
+                    group.addTask {
+                        let outcome: FleetMachine.Outcome
+                        switch task {
+                        case .run(_, let phase):
+                            outcome = await session.run(phase, events: events)
+                        case .rollBack(_, let reason):
+                            outcome = await session.rollBack(reason: reason, events: events)
+                        case .record:
+                            outcome = await session.record(
+                                commit: options.commit, keep: options.keepGenerations, inputs: options.inputs,
+                                pruneKeys: options.pruneKeys)
+                        }
+                        return (task, session, outcome)
+                    }
+                }
+                guard let (task, session, outcome) = await group.next() else { break }
+                running -= 1
+                sessions[task.host] = session
+                machine.finished(task, outcome)
+            }
+        }
     }
 
     /// Hosts that run a tor instance of `project` (its backends, for a
@@ -104,6 +160,7 @@ public struct Reconciler: Sendable {
 
     private func open(_ desired: DesiredState, hosts: [Host], dryRun: Bool) async -> [HostSession.Opening] {
         let options = options
+        let connector = connector
         let events = events
         var results: [String: HostSession.Opening] = [:]
         await withTaskGroup(of: (String, HostSession.Opening).self) { group in
@@ -115,7 +172,8 @@ public struct Reconciler: Sendable {
                     ?? HostDesiredState(
                         host: host.name, root: host.connection.root, instances: [], directories: [], files: [])
                 group.addTask {
-                    let result = await HostSession.open(host: host, desired: state, options: options, dryRun: dryRun)
+                    let result = await HostSession.open(
+                        host: host, desired: state, options: options, dryRun: dryRun, connector: connector)
                     if case .success(let session) = result { events(.planned(host: host.name, plan: session.plan)) }
                     return (host.name, result)
                 }
@@ -127,32 +185,5 @@ public struct Reconciler: Sendable {
             }
         }
         return hosts.compactMap { results[$0.name] }
-    }
-
-    /// Runs `body` on every session, `parallel` at a time, keeping order.
-    private func each(
-        _ sessions: [HostSession],
-        _ body: @escaping @Sendable (inout HostSession) async -> Void
-    ) async -> [HostSession] {
-        var results = sessions
-        await withTaskGroup(of: (Int, HostSession).self) { group in
-            var next = 0
-            func addNext() {
-                guard next < sessions.count else { return }
-                let index = next
-                var session = sessions[index]
-                next += 1
-                group.addTask {
-                    await body(&session)
-                    return (index, session)
-                }
-            }
-            for _ in 0..<options.parallel { addNext() }
-            for await (index, session) in group {
-                results[index] = session
-                addNext()
-            }
-        }
-        return results
     }
 }

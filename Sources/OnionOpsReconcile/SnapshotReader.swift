@@ -1,10 +1,9 @@
 public import OnionOpsCore
 public import OnionOpsHosts
 
-/// Reads what the planner needs from a host in a bounded number of
-/// transport calls: the current generation (index, MANIFEST, stored
-/// files), one stat of every path the desired state or the inventory
-/// names, and each daemon's pid.
+/// What the planner needs from a host, as one `HostObservation`: the
+/// current generation (index, MANIFEST, stored files), one stat of every
+/// path the desired state or the inventory names, and each daemon's pid.
 public struct SnapshotReader: Sendable {
     public let transport: any HostTransport
     public let supervisor: any DaemonSupervisor
@@ -19,56 +18,30 @@ public struct SnapshotReader: Sendable {
     public func read(_ desired: HostDesiredState, inventory: Generation? = nil) async throws(HostError)
         -> HostSnapshot
     {
-        var current = inventory
-        if current == nil {
-            let store = GenerationStore(transport: transport)
-            if let number = try await store.index().current {
-                current = try await store.load(number)
-                if current == nil {
-                    throw HostError(
-                        host: desired.host, code: .io,
-                        message: "generation \(number) on the host does not check out against its MANIFEST")
-                }
-            }
-        }
-        let interrupted = try await pending()
-        let known = HostSnapshot(host: desired.host, current: current, interrupted: interrupted).inventory
-        let paths =
-            desired.directories.map(\.path) + desired.files.map(\.path)
-            + (known.map { $0.directories.map(\.path) + $0.files.map(\.path) } ?? [])
-        let files = try await transport.stat(Array(Set(paths)).sorted())
-        var running: [DaemonInstance: Int32] = [:]
-        var instances = desired.instances
-        for instance in known?.instances ?? [] where !instances.contains(instance) { instances.append(instance) }
-        for instance in instances {
-            if let pid = try await supervisor.pid(instance) {
-                running[instance] = pid
-            } else if case .publisher(let balancer, _) = instance,
-                case .cannotPublish = try await supervisor.publisherState(balancer: balancer)
-            {
-                // Offline, Onionbalance exits for want of a consensus; its
-                // tor runs. Restarting it would change nothing: count it
-                // as running and let status say it cannot publish.
-                running[instance] = 0
-            }
-        }
-        return HostSnapshot(
-            host: desired.host, files: files, running: running, current: current, interrupted: interrupted)
+        let observed = try await HostObservation.read(
+            HostObservation.Request(
+                paths: desired.directories.map(\.path) + desired.files.map(\.path), instances: desired.instances,
+                inventory: inventory),
+            host: desired.host, root: desired.root, transport: transport, supervisor: supervisor)
+        return try Self.snapshot(of: observed)
     }
 
-    /// The state an interrupted apply was moving the host to, if one was.
-    func pending() async throws(HostError) -> Generation? {
-        guard let data = try await transport.read([Generation.pendingPath])[Generation.pendingPath] else {
-            return nil
-        }
-        guard
-            let generation = Generation.parse(
-                number: 0, manifest: String(decoding: data, as: UTF8.self), contents: nil)
-        else {
+    /// The planner's view of an observation; a generation or pending
+    /// record that does not check out is an error (planning on it could
+    /// remove what is not ours).
+    static func snapshot(of observed: HostObservation) throws(HostError) -> HostSnapshot {
+        if observed.currentUnreadable {
             throw HostError(
-                host: transport.host, code: .io,
+                host: observed.host, code: .io,
+                message:
+                    "generation \(observed.currentNumber.map(String.init) ?? "?") on the host does not check out against its MANIFEST"
+            )
+        }
+        if observed.pendingRecord != nil, observed.interrupted == nil {
+            throw HostError(
+                host: observed.host, code: .io,
                 message: "\(Generation.pendingPath) on the host (left by an interrupted apply) does not parse")
         }
-        return generation
+        return observed.snapshot
     }
 }

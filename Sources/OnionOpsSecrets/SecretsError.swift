@@ -4,9 +4,8 @@ import OnionOpsCore
 /// code and a message naming the file involved. Never carries secret bytes.
 public struct SecretsError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Code: String, Sendable, Hashable, CaseIterable {
-        /// The `age` binary is not at the configured path.
-        case ageMissing = "age-missing"
-        /// `age` could not be started, or failed for a reason not listed here.
+        /// Sealing failed for a reason not listed here (an internal
+        /// cryptographic error).
         case ageFailed = "age-failed"
         /// The identity file does not exist or cannot be read.
         case noSuchIdentity = "age-no-such-identity"
@@ -16,7 +15,7 @@ public struct SecretsError: Error, Sendable, Hashable, CustomStringConvertible {
         case wrongIdentity = "age-wrong-identity"
         /// No recipients to seal to.
         case noRecipients = "age-no-recipients"
-        /// A recipient `age` does not understand.
+        /// A recipient OnionOps cannot seal to (only age X25519 `age1...`).
         case badRecipient = "age-bad-recipient"
         /// The sealed bytes are not an age file (truncated, corrupt, plaintext).
         case notSealed = "age-not-sealed"

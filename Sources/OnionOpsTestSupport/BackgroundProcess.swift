@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import OnionOpsHosts
 import Synchronization
 
@@ -22,7 +22,7 @@ public final class BackgroundProcess: Sendable {
 
     public init(_ executable: String, _ arguments: [String], log logPath: String) throws {
         self.logPath = logPath
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         pid = try Spawn.start(executable, arguments, stdoutPath: logPath, stderrPath: logPath)
     }
 

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import OnionOpsCore
 import Synchronization
 
@@ -18,7 +18,10 @@ public final class SSHTestHost: Sendable {
     /// command sshd runs, and a developer's or CI's root can carry a slow
     /// one (pyenv init: about 0.25 s per command here) that a server would
     /// not have; a benchmark that counts SSH round trips must not pay it.
-    public init(address: String, plainShell: Bool = false) throws {
+    ///
+    /// `logLevel` sets sshd's LogLevel; at DEBUG1 its log has one
+    /// "request exec" line per command run (the fan-out bench counts them).
+    public init(address: String, plainShell: Bool = false, logLevel: String? = nil) throws {
         self.plainShell = plainShell
         folder = try TemporaryFolder(prefix: "oo-ssh")
         let path = folder.path
@@ -51,6 +54,7 @@ public final class SSHTestHost: Sendable {
             UsePAM no
             MaxStartups 100
             Subsystem sftp internal-sftp
+            \(logLevel.map { "LogLevel \($0)" } ?? "")
             """.write(toFile: "\(path)/sshd_config", atomically: true, encoding: .utf8)
             try "[\(address)]:\(port) \(hostKey)\n".write(
                 toFile: "\(path)/known_hosts", atomically: true, encoding: .utf8)
@@ -106,6 +110,9 @@ public final class SSHTestHost: Sendable {
         ]
         return (try? Command.run("/usr/bin/ssh", arguments).succeeded) ?? false
     }
+
+    /// The running sshd's log (its stderr).
+    public var logPath: String { daemon.withLock { $0.logPath } }
 
     public func stop() {
         daemon.withLock { $0.stop() }

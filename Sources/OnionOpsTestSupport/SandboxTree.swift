@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import OnionOpsCore
 
 /// Puts a host's rendered folders and files in place under a sandbox root,

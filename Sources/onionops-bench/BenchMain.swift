@@ -43,10 +43,27 @@ struct BenchMain {
             print(Table(header: NoOpBench.header, rows: try NoOpBench.rows(binary: binary.path)).text)
             return
         }
-        if arguments.count == 2, arguments[1] == "--fan-out" {
+        if arguments.count == 2, arguments[1] == "--fan-out" || arguments[1] == "--fan-out-100" {
             let binary = URL(fileURLWithPath: arguments[0]).deletingLastPathComponent().appendingPathComponent(
                 "onionops")
-            print(Table(header: FanOutBench.header, rows: try await FanOutBench.rows(binary: binary.path)).text)
+            let hosts = arguments[1] == "--fan-out" ? FanOutBench.standardHostCount : 100
+            print(
+                Table(
+                    header: FanOutBench.header(hosts: hosts),
+                    rows: try await FanOutBench.rows(binary: binary.path, hosts: hosts)
+                ).text)
+            return
+        }
+        if arguments.count == 2, arguments[1] == "--keys" {
+            let binary = URL(fileURLWithPath: arguments[0]).deletingLastPathComponent().appendingPathComponent(
+                "onionops")
+            print(
+                Table(
+                    header: ["keys and certificates", "in-process", "baseline, same run", "ratio"],
+                    rows: try await KeyBench.rows()
+                ).text)
+            print("")
+            print(Table(header: KeysCLIBench.header, rows: try await KeysCLIBench.rows(binary: binary.path)).text)
             return
         }
         if arguments.count == 3, arguments[1] == "--scenario", let index = Int(arguments[2]) {
@@ -84,6 +101,9 @@ struct BenchMain {
         print("")
         let binary = URL(fileURLWithPath: arguments[0]).deletingLastPathComponent().appendingPathComponent("onionops")
             .path
+        let keysCLI = Table(header: KeysCLIBench.header, rows: try await KeysCLIBench.rows(binary: binary))
+        print(keysCLI.text)
+        print("")
         let latency = Table(
             header: ["GitOps", "p50", "p95", "range"], rows: try PushLatencyBench.rows(binary: binary))
         print(latency.text)
@@ -91,8 +111,14 @@ struct BenchMain {
         let noOp = Table(header: NoOpBench.header, rows: try NoOpBench.rows(binary: binary))
         print(noOp.text)
         print("")
-        let fanOut = Table(header: FanOutBench.header, rows: try await FanOutBench.rows(binary: binary))
+        let fanOut = Table(
+            header: FanOutBench.header(hosts: FanOutBench.standardHostCount),
+            rows: try await FanOutBench.rows(binary: binary))
         print(fanOut.text)
+        print("")
+        let fanOut100 = Table(
+            header: FanOutBench.header(hosts: 100), rows: try await FanOutBench.rows(binary: binary, hosts: 100))
+        print(fanOut100.text)
         if let path = ProcessInfo.processInfo.environment["ONIONOPS_BENCH_RESULTS"] {
             let commit = (try? Command.run("/usr/bin/git", ["rev-parse", "--short", "HEAD"]).output) ?? "?"
             let machine =
@@ -113,6 +139,12 @@ struct BenchMain {
                 ## Keys and certificates
 
                 \(keys.markdown)
+                The release `onionops` on a synthetic 1,000-site manifest folder (10 projects of
+                100 sites on 10 hosts), whole process, median of \(KeysCLIBench.rounds) runs; each
+                `keys tls` run starts without certificates. EOTK's figures were measured on this
+                machine (issue 14).
+
+                \(keysCLI.markdown)
                 ## Push to applied
 
                 `git push` to a bare repository whose post-receive hook runs `onionops trigger`;
@@ -145,6 +177,11 @@ struct BenchMain {
                 Ansible only writes files.
 
                 \(fanOut.markdown)
+                The same with 100 hosts (sshd on 127.0.0.2 ... 127.0.0.101), onionops with
+                `--parallel 20` and Ansible with forks 20. Ansible is stopped after
+                \(FanOutBench.ansibleDeadlineSeconds / 60) minutes if it has not finished, and the row says how far it got.
+
+                \(fanOut100.markdown)
                 """
             try report.write(toFile: path, atomically: true, encoding: .utf8)
         }

@@ -27,10 +27,8 @@ import OnionOpsTestSupport
 /// ControlMaster sockets are closed before it), as a CI job or a cron
 /// run would.
 enum FanOutBench {
-    static let hostCount = 20
-    /// Projects of `sitesPerProject` sites, each on two hosts: every host
-    /// gets one project (one tor daemon and one nginx).
-    static let projects = hostCount / 2
+    /// The hosts of the standard row; `--fan-out-100` runs 100.
+    static let standardHostCount = 20
 
     /// Sites per project (so per host); ONIONOPS_BENCH_FANOUT_SITES
     /// overrides. Ansible's time grows with the number of files (every
@@ -50,7 +48,13 @@ enum FanOutBench {
     /// minutes on 2 cores.
     static var withChange: Bool { ProcessInfo.processInfo.environment["ONIONOPS_BENCH_FANOUT_CHANGE"] == "1" }
 
-    static let header = ["fan-out, 20 SSH hosts, 20 at once", "onionops", "Ansible, same run", "ratio"]
+    static func header(hosts: Int) -> [String] {
+        ["fan-out, \(hosts) SSH hosts, \(min(hosts, 20)) at once", "onionops", "Ansible, same run", "ratio"]
+    }
+
+    /// How long Ansible may run in the 100-host row before it is stopped
+    /// and what it reached is reported instead.
+    static let ansibleDeadlineSeconds = 600
 
     /// `ONIONOPS_BENCH_ANSIBLE` (made absolute: Ansible runs in a folder
     /// of its own), else the venv `make bench` installs.
@@ -64,7 +68,7 @@ enum FanOutBench {
     }
 
     /// The table rows, or one row saying why the part was skipped.
-    static func rows(binary: String) async throws -> [[String]] {
+    static func rows(binary: String, hosts: Int = standardHostCount) async throws -> [[String]] {
         guard getuid() == 0 else {
             return [["fan-out", "skipped: needs root (daemons run as their users)", "", ""]]
         }
@@ -80,7 +84,7 @@ enum FanOutBench {
                 ]
             ]
         }
-        return try await Run(binary: binary, ansible: ansible).rows()
+        return try await Run(binary: binary, ansible: ansible, hostCount: hosts).rows()
     }
 
     static func progress(_ line: String) {
@@ -173,11 +177,18 @@ extension FanOutBench {
     final class Run {
         let binary: String
         let ansible: String
+        let hostCount: Int
+        /// Projects of `sitesPerProject` sites, each on two hosts: every
+        /// host gets one project (one tor daemon and one nginx).
+        var projects: Int { hostCount / 2 }
+        /// onionops's --parallel and Ansible's forks.
+        var parallel: Int { min(hostCount, FanOutBench.standardHostCount) }
         let clock = ContinuousClock()
 
-        init(binary: String, ansible: String) {
+        init(binary: String, ansible: String, hostCount: Int) {
             self.binary = binary
             self.ansible = ansible
+            self.hostCount = hostCount
         }
 
         func rows() async throws -> [[String]] {
@@ -196,13 +207,15 @@ extension FanOutBench {
 
             progress("starting \(hostCount) sshd on 127.0.0.2 ... 127.0.0.\(hostCount + 1)")
             for index in 0..<hostCount {
-                hosts.append(try SSHTestHost(address: "127.0.0.\(index + 2)", plainShell: true))
+                // DEBUG1: one "request exec" line per command, to count
+                // SSH runs per host.
+                hosts.append(try SSHTestHost(address: "127.0.0.\(index + 2)", plainShell: true, logLevel: "DEBUG1"))
             }
             for host in hosts { try wipe(host.connection.root) }
-            let names = (1...hostCount).map { String(format: "fan%02d", $0) }
+            let names = (1...hostCount).map { String(format: hostCount > 99 ? "fan%03d" : "fan%02d", $0) }
             let manifests = folder.path + "/manifests"
             try await writeManifests(manifests, hosts: hosts, names: names)
-            let sites = projects * sitesPerProject
+            let sites = projects * FanOutBench.sitesPerProject
 
             progress("rendering every host for Ansible (onionops render --with-keys)")
             let rendered = try renderAll(manifests, names: names, into: folder.path + "/render")
@@ -214,12 +227,21 @@ extension FanOutBench {
             let folders = rendered.values.map(\.folderCount).reduce(0, +)
             progress("\(sites) sites; \(files) files in \(folders) folders over \(hostCount) hosts")
 
-            // onionops: apply onto empty hosts, then dry runs.
+            // onionops: apply onto empty hosts, then a no-op and a dry run.
             let identity = RepositoryPaths.demoIdentity.path
+            let reconcile = ["reconcile", manifests, "--parallel", String(parallel), "--identity", identity]
             closeConnections(hosts, ansibleFolder: ansibleFolder)
+            var execs = SSHExecCount(hosts)
+            let events = folder.path + "/apply-events.jsonl"
+            let rss = folder.path + "/apply-rss"
             let apply = try timed("onionops reconcile (apply)", expect: [0]) {
                 try Command.capture(
-                    binary, ["reconcile", manifests, "--parallel", String(hostCount), "--identity", identity])
+                    "/usr/bin/time", ["-f", "%M", "-o", rss, binary] + reconcile + ["--event-log", events])
+            }
+            let applyRuns = execs.perHost()
+            let inFlight = InFlight(eventLog: events)
+            let peakRSS = (try? String(contentsOfFile: rss, encoding: .utf8)).flatMap {
+                Int($0.split(separator: "\n").last.map(String.init) ?? "")
             }
             var mismatches = zip(names, hosts).flatMap { name, host in
                 differences(expected: rendered[name] ?? Rendered(), root: host.connection.root)
@@ -230,21 +252,25 @@ extension FanOutBench {
                         "onionops's hosts differ from its render: \(mismatches.prefix(5).joined(separator: "; "))")
             }
             closeConnections(hosts, ansibleFolder: ansibleFolder)
-            let check = try timed("onionops reconcile --dry-run (converged)", expect: [0]) {
-                try Command.capture(
-                    binary,
-                    ["reconcile", manifests, "--dry-run", "--parallel", String(hostCount), "--identity", identity])
+            execs = SSHExecCount(hosts)
+            let noOp = try timed("onionops reconcile (no-op, converged)", expect: [0]) {
+                try Command.capture(binary, reconcile)
             }
+            let noOpRuns = execs.perHost()
+            closeConnections(hosts, ansibleFolder: ansibleFolder)
+            execs = SSHExecCount(hosts)
+            let check = try timed("onionops reconcile --dry-run (converged)", expect: [0]) {
+                try Command.capture(binary, reconcile + ["--dry-run"])
+            }
+            let checkRuns = execs.perHost()
             // One change: the first project blocks a path, which changes
             // its nginx.conf on its two hosts.
             var changed: Timed?
-            if withChange {
+            if FanOutBench.withChange {
                 try changeFirstProject(manifests)
                 closeConnections(hosts, ansibleFolder: ansibleFolder)
                 changed = try timed("onionops reconcile --dry-run (one change)", expect: [2]) {
-                    try Command.capture(
-                        binary,
-                        ["reconcile", manifests, "--dry-run", "--parallel", String(hostCount), "--identity", identity])
+                    try Command.capture(binary, reconcile + ["--dry-run"])
                 }
             }
 
@@ -261,13 +287,47 @@ extension FanOutBench {
                     $0.replacingOccurrences(of: "ansible-playbook [core ", with: "ansible-core ")
                         .replacingOccurrences(of: "]", with: "")
                 } ?? "ansible-core"
-            let ansibleApply = try timed("ansible-playbook (apply)", expect: [0]) {
-                try runAnsible(ansibleFolder, inventory: "inventory.json", check: false)
+            // The standard row always finishes; a larger one is stopped at
+            // the deadline and says how far it got.
+            let deadline = hostCount > FanOutBench.standardHostCount ? FanOutBench.ansibleDeadlineSeconds : nil
+            let ansibleApply = try timed("ansible-playbook (apply)", expect: deadline == nil ? [0] : [0, 124]) {
+                try runAnsible(ansibleFolder, inventory: "inventory.json", check: false, deadline: deadline)
             }
-            try expectRecap(ansibleApply.output, changedHosts: hostCount, what: "apply")
             mismatches = zip(names, hosts).flatMap { name, host in
                 differences(expected: rendered[name] ?? Rendered(), root: host.connection.root)
             }
+            let perHost =
+                "\(FanOutBench.sitesPerProject) sites, \(files / hostCount) files, \(folders / hostCount) folders per host"
+            let applyLabel =
+                "apply, empty hosts (\(perHost); onionops also gates and starts \(hostCount) tor + \(hostCount) nginx)"
+            let flightRow = [
+                "hosts in flight during the apply (the reconciler's own events, --parallel \(parallel))",
+                inFlight.map { String(format: "peak %d, mean %.1f", $0.peak, $0.mean) } ?? "no event log",
+                "", "",
+            ]
+            let runsRow = [
+                "ssh runs per host (sshd's exec requests): apply; no-op; dry run",
+                String(format: "%.1f; %.1f; %.1f", applyRuns, noOpRuns, checkRuns), "", "",
+            ]
+            let noOpRow = ["no-op reconcile, converged hosts (exit 0)", seconds(noOp.seconds), "", ""]
+            let rssRow = ["peak RSS of onionops during the apply", peakRSS.map { "\($0 / 1024) MiB" } ?? "?", "", ""]
+            if ansibleApply.exitCode == 124 {
+                // Stopped at the deadline: how many of the files and
+                // folders it had put in place by then.
+                let total = files + folders
+                let reached = total - mismatches.count
+                progress("Ansible stopped after \(deadline ?? 0) s with \(reached) of \(total) in place")
+                return [
+                    [
+                        applyLabel, seconds(apply.seconds),
+                        "stopped after \(deadline ?? 0) s: \(reached) of \(total) files and folders in place (\(version))",
+                        String(format: "more than %.0fx faster", Double(deadline ?? 0) / max(apply.seconds, 1e-9)),
+                    ],
+                    ["check/diff, converged hosts (dry run: exit 0)", seconds(check.seconds), "not run", ""],
+                    noOpRow, flightRow, runsRow, rssRow,
+                ]
+            }
+            try expectRecap(ansibleApply.output, changedHosts: hostCount, what: "apply")
             guard mismatches.isEmpty else {
                 throw SandboxTree.Failure(
                     description:
@@ -276,7 +336,7 @@ extension FanOutBench {
             progress("Ansible's \(files) files and \(folders) folders equal onionops's (sha256, mode, owner, group)")
             closeConnections(hosts, ansibleFolder: ansibleFolder)
             let ansibleCheck = try timed("ansible-playbook --check --diff (converged)", expect: [0]) {
-                try runAnsible(ansibleFolder, inventory: "inventory.json", check: true)
+                try runAnsible(ansibleFolder, inventory: "inventory.json", check: true, deadline: nil)
             }
             try expectRecap(ansibleCheck.output, changedHosts: 0, what: "check on converged hosts")
 
@@ -290,7 +350,7 @@ extension FanOutBench {
                     in: ansibleFolder)
                 closeConnections(hosts, ansibleFolder: ansibleFolder)
                 let ansibleChanged = try timed("ansible-playbook --check --diff (one change)", expect: [0]) {
-                    try runAnsible(ansibleFolder, inventory: "inventory-changed.json", check: true)
+                    try runAnsible(ansibleFolder, inventory: "inventory-changed.json", check: true, deadline: nil)
                 }
                 try expectRecap(ansibleChanged.output, changedHosts: 2, what: "check after one change")
                 changeRows.append([
@@ -301,28 +361,28 @@ extension FanOutBench {
             }
             progress(String(format: "done in %.0f s", BenchMain.seconds(clock.now - started)))
 
-            let perHost =
-                "\(sitesPerProject) sites, \(files / hostCount) files, \(folders / hostCount) folders per host"
             return [
                 [
-                    "apply, empty hosts (\(perHost); onionops also gates and starts 20 tor + 20 nginx)",
-                    seconds(apply.seconds), seconds(ansibleApply.seconds), ratio(ansibleApply.seconds, apply.seconds),
+                    applyLabel, seconds(apply.seconds), seconds(ansibleApply.seconds),
+                    ratio(ansibleApply.seconds, apply.seconds),
                 ],
                 [
                     "check/diff, converged hosts (dry run: exit 0; --check --diff: changed=0)",
                     seconds(check.seconds), seconds(ansibleCheck.seconds), ratio(ansibleCheck.seconds, check.seconds),
                 ],
             ] + changeRows + [
+                noOpRow, flightRow, runsRow, rssRow,
                 [
                     "same result: \(files) files, \(folders) folders compared (sha256, mode, owner, group)",
                     "written", "identical (\(version))", "",
-                ]
+                ],
             ]
         }
 
         struct Timed {
             var seconds: Double
             var output: String
+            var exitCode: Int32
         }
 
         /// Runs `body` once, timed; its exit code must be one of `expect`.
@@ -336,7 +396,7 @@ extension FanOutBench {
                 throw SandboxTree.Failure(description: "\(what) exited \(result.exitCode):\n\(tail)")
             }
             progress("\(what): " + String(format: "%.2f s", elapsed))
-            return Timed(seconds: elapsed, output: result.stdout)
+            return Timed(seconds: elapsed, output: result.stdout, exitCode: result.exitCode)
         }
 
         func seconds(_ value: Double) -> String { String(format: "%.2f s", value) }
@@ -379,7 +439,7 @@ extension FanOutBench.Run {
         let store = SealedKeyStore(folder: keys)
         text = ""
         var site = 0
-        for project in 0..<FanOutBench.projects {
+        for project in 0..<projects {
             text += """
                 apiVersion: onionops/v1
                 kind: Project
@@ -496,7 +556,7 @@ extension FanOutBench.Run {
         try FileManager.default.createDirectory(atPath: folder + "/cp", withIntermediateDirectories: true)
         try """
         [defaults]
-        forks = \(FanOutBench.hostCount)
+        forks = \(parallel)
         gathering = explicit
         host_key_checking = True
         interpreter_python = /usr/bin/python3
@@ -632,13 +692,16 @@ extension FanOutBench.Run {
         Hex.encode(SHA256.hash(data: data).prefix(16))
     }
 
-    func runAnsible(_ folder: String, inventory: String, check: Bool) throws -> Command.Captured {
+    func runAnsible(_ folder: String, inventory: String, check: Bool, deadline: Int?) throws -> Command.Captured {
         // ANSIBLE_CONFIG by name: Ansible also reads ./ansible.cfg, but
         // not from a folder others can write to, and this should not
         // depend on where the bench runs.
-        try Command.capture(
+        // timeout(1) ends it at the deadline (exit 124), and kills it 10 s
+        // later if SIGTERM was not enough.
+        let timeout = deadline.map { ["/usr/bin/timeout", "--kill-after=10", String($0)] } ?? []
+        return try Command.capture(
             "/usr/bin/env",
-            ["ANSIBLE_CONFIG=\(folder)/ansible.cfg", ansible, "-i", inventory, "playbook.yml"]
+            ["ANSIBLE_CONFIG=\(folder)/ansible.cfg"] + timeout + [ansible, "-i", inventory, "playbook.yml"]
                 + (check ? ["--check", "--diff"] : []),
             in: folder)
     }
@@ -661,10 +724,10 @@ extension FanOutBench.Run {
             }
             if (fields["changed"] ?? 0) > 0 { changed += 1 }
         }
-        guard seen == FanOutBench.hostCount, changed == changedHosts else {
+        guard seen == hostCount, changed == changedHosts else {
             throw SandboxTree.Failure(
                 description:
-                    "Ansible \(what): \(seen) hosts in the recap, \(changed) changed; expected \(FanOutBench.hostCount) and \(changedHosts)"
+                    "Ansible \(what): \(seen) hosts in the recap, \(changed) changed; expected \(hostCount) and \(changedHosts)"
             )
         }
     }

@@ -9,6 +9,9 @@ struct SyntheticTopology {
     var sitesPerProject: Int
     var hostsPerProject: Int
     var torInstances: Int
+    /// Real addresses for the first sites (when their keys must open);
+    /// the rest get made-up ones.
+    var addresses: [String] = []
 
     var siteCount: Int { projects * sitesPerProject }
 
@@ -40,7 +43,7 @@ struct SyntheticTopology {
                 """
             for _ in 0..<sitesPerProject {
                 text += """
-                        - onion: \(Self.onion(siteNumber))
+                        - onion: \(siteNumber < addresses.count ? addresses[siteNumber] : Self.onion(siteNumber))
                           upstream: site\(siteNumber).example.org
                           subdomains: [www]
 

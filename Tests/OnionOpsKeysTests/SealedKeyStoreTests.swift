@@ -5,7 +5,7 @@ import OnionOpsSecrets
 import OnionOpsTestSupport
 import Testing
 
-@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: AgeSealer.defaultAgePath)))
+@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: Tool.agePath)))
 struct SealedKeyStoreTests {
     @Test func recipientsFileFormat() {
         let text = """

@@ -4,6 +4,10 @@ import OnionOpsTestSupport
 /// Runs a system tool (age-keygen, openssl, tor) for a test, through the
 /// shared test-support runner.
 enum Tool {
+    /// The reference `age` binary (Debian's package `age`), which the
+    /// in-process sealer is checked against.
+    static let agePath = "/usr/bin/age"
+
     struct Output {
         var status: Int32
         var stdout: String

@@ -60,7 +60,7 @@ final class FuzzSandbox: Sendable {
             let path = target + relative
             try FileManager.default.createDirectory(
                 atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
         }
         return target
     }

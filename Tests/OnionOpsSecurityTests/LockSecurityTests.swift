@@ -47,7 +47,7 @@ struct LockSecurityTests {
             }
             try #require(ready, "round \(round): a racer did not start: \(racers.map(\.log))")
             // Both wait on this file, so they ask within a millisecond.
-            FileManager.default.createFile(atPath: place.path + "/go", contents: nil)
+            _ = FileManager.default.createFile(atPath: place.path + "/go", contents: nil)
             for racer in racers { racer.process.wait(upTo: 60) { false } }
             let logs = racers.map(\.log)
             #expect(!logs.contains { $0.contains("both-held") }, "round \(round): two holders at once: \(logs)")

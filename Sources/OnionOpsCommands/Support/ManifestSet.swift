@@ -3,8 +3,9 @@ import OnionOpsCore
 import OnionOpsManifest
 import OnionOpsSecrets
 
-/// A validated manifest folder and its sealed keys, for commands that need
-/// both.
+/// A validated manifest folder and its sealed keys, for the commands that
+/// manage keys or only read the topology (`keys`, `graph`); the commands
+/// that deploy go through `Engine`.
 struct ManifestSet {
     var path: String
     var topology: Topology
@@ -23,30 +24,5 @@ struct ManifestSet {
             throw ExitCode(1)
         }
         return ManifestSet(path: path, topology: result.topology)
-    }
-
-    /// The keys the topology needs: backend addresses always, key files
-    /// when `withKeyFiles`. Explains what to do when they cannot be opened.
-    func keyring(_ identity: IdentityOptions, withKeyFiles: Bool) async throws -> Keyring {
-        let location = identity.location
-        do {
-            return try await Keyring.open(
-                for: topology,
-                store: store,
-                identityFile: location.path,
-                withKeyFiles: withKeyFiles
-            )
-        } catch {
-            Console.err(
-                "error: cannot open the sealed keys in \(keysFolder) with the age identity \(location): \(error)")
-            switch error.code {
-            case .noSuchIdentity, .wrongIdentity, .badIdentity:
-                Console.err(
-                    "hint: pass --identity FILE or set ONIONOPS_AGE_IDENTITY (the examples use demo/age-identity.txt)")
-            default:
-                Console.err("hint: `onionops keys check \(path)` lists what is missing; `onionops keys new` makes keys")
-            }
-            throw ExitCode(1)
-        }
     }
 }

@@ -1,4 +1,5 @@
 import OnionOpsCore
+import OnionOpsPresentation
 import OnionOpsReconcile
 
 /// Plans and results as text (summary, unified diffs, steps) and as

@@ -1,10 +1,10 @@
 import ArgumentParser
-import OnionOpsDaemon
+import OnionOpsEngine
 
 /// One revision for a one-shot command, with a clear error when the source
 /// cannot give one.
 enum RevisionFetch {
-    static func latest(_ source: any RevisionSource) async throws -> Revision {
+    static func latest(_ source: any RevisionSource) async throws -> RevisionSnapshot {
         do {
             return try await source.latest()
         } catch {
@@ -12,10 +12,10 @@ enum RevisionFetch {
             throw ExitCode(1)
         }
     }
-}
 
-extension Revision {
-    /// A git commit names the revision; a plain folder is named by the
-    /// rendered state instead (see Deployment).
-    var idOrNil: String? { id.hasPrefix("folder-") ? nil : id }
+    /// A folder the command names (`status`, `history`, `rollback`,
+    /// `render`), read the way `reconcile` reads it.
+    static func folder(_ path: String) async -> RevisionSnapshot {
+        await RevisionSnapshot.read(folder: path)
+    }
 }

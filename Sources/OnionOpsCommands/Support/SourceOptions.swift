@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import OnionOpsDaemon
+import OnionOpsEngine
 import OnionOpsGit
 
 /// Where manifests come from for reconcile, drift and watch: the folder

@@ -54,7 +54,7 @@ public struct ApplyProgram: Sendable, Hashable {
             let config = changed[path]
             guard config != nil || plan.daemons[instance] != nil else { continue }
             if let config {
-                add(.main, .stage(config))
+                add(.main, .stage([config]))
                 add(.main, .testNginx(project: project, config: ApplyStep.stagedPath(path)))
                 add(.main, .swap([config]))
             } else {
@@ -76,7 +76,7 @@ public struct ApplyProgram: Sendable, Hashable {
             let hostnames = hostnamesByInstance[instance] ?? [:]
             if !hostnames.isEmpty { add(.main, .checkKeys(instance, hostnames: hostnames)) }
             if let torrc {
-                add(.main, .stage(torrc))
+                add(.main, .stage([torrc]))
                 add(.main, .verifyTor(instance, torrc: ApplyStep.stagedPath(path)))
             } else {
                 add(.main, .verifyTor(instance, torrc: path))
@@ -97,7 +97,7 @@ public struct ApplyProgram: Sendable, Hashable {
             let torrcPath = HostLayout.publisherTorrc(balancer: balancer)
             let files = [changed[torrcPath], changed[configPath]].compactMap { $0 }
             guard !files.isEmpty || plan.daemons[instance] != nil else { continue }
-            for file in files { add(.publishers, .stage(file)) }
+            if !files.isEmpty { add(.publishers, .stage(files)) }
             if let torrc = changed[torrcPath] {
                 add(.publishers, .verifyTor(instance, torrc: ApplyStep.stagedPath(torrc.path)))
             }
@@ -121,6 +121,25 @@ public struct ApplyProgram: Sendable, Hashable {
         let removals = plan.changes.filter { $0.kind == .delete }.map(\.path)
         if !removals.isEmpty || !plan.removedDirectories.isEmpty {
             add(.removal, .remove(files: removals, folders: plan.removedDirectories))
+        }
+        mergeStages()
+    }
+
+    /// One stage step per phase, where its first one was: every staged
+    /// copy in one batch.
+    private mutating func mergeStages() {
+        for phase in ApplyPhase.allCases {
+            let indices = entries.indices.filter {
+                if entries[$0].phase == phase, case .stage = entries[$0].step { return true }
+                return false
+            }
+            guard let first = indices.first, indices.count > 1 else { continue }
+            let files = indices.flatMap { index -> [ManagedFile] in
+                if case .stage(let files) = entries[index].step { return files }
+                return []
+            }
+            for index in indices.reversed() { entries.remove(at: index) }
+            entries.insert(Entry(phase: phase, step: .stage(files)), at: first)
         }
     }
 

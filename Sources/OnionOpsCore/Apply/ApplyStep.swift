@@ -5,9 +5,11 @@ public enum ApplyStep: Sendable, Hashable, CustomStringConvertible {
     /// Wave 1: folders, and every file no daemon check reads before it is
     /// live (keys, TLS material, ob_config). Written atomically.
     case prepare([HostOperation])
-    /// A config written beside its target, for the daemon's own check to
-    /// read before it goes live.
-    case stage(ManagedFile)
+    /// Configs written beside their targets, for each daemon's own check
+    /// to read before it goes live; every staged config of a phase goes in
+    /// one batch (one round trip), since nothing reads a staged copy until
+    /// its check.
+    case stage([ManagedFile])
     /// `nginx -t` on a config file (staged or live).
     case testNginx(project: String, config: String)
     /// The key files of each onion service folder (folder -> address) are
@@ -43,7 +45,7 @@ public enum ApplyStep: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .prepare(let operations): "prepare \(operations.count) folders and files"
-        case .stage(let file): "stage \(file.path)"
+        case .stage(let files): "stage \(files.map(\.path).joined(separator: ", "))"
         case .testNginx(let project, _): "nginx -t (\(project))"
         case .checkKeys(let instance, _): "check keys of \(instance)"
         case .verifyTor(let instance, _): "tor --verify-config (\(instance))"

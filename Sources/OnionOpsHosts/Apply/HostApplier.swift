@@ -39,10 +39,13 @@ public struct HostApplier: Sendable {
         switch step {
         case .prepare(let operations):
             try await transport.apply(operations)
-        case .stage(let file):
-            var staged = file
-            staged.path = ApplyStep.stagedPath(file.path)
-            try await transport.apply([.write(staged)])
+        case .stage(let files):
+            try await transport.apply(
+                files.map { file in
+                    var staged = file
+                    staged.path = ApplyStep.stagedPath(file.path)
+                    return .write(staged)
+                })
         case .testNginx(let project, let config):
             let output = try await transport.run(
                 [
@@ -197,12 +200,9 @@ public struct HostApplier: Sendable {
     /// Any HTTP answer on the project's port-80 socket shows the (new)
     /// workers serve; the request names no site, so nothing goes upstream.
     private func checkNginx(_ step: ApplyStep, project: String, proxyProtocol: Bool) async throws {
-        guard try await supervisor.pid(.nginx(project: project)) != nil else {
-            throw fail(step, "nginx-\(project) is not running")
-        }
         let socket = layout.resolve(HostLayout.nginxSocket(project: project, port: 80))
         var last = ""
-        for _ in 0..<20 {
+        for attempt in 0..<20 {
             let output = try await transport.run(
                 ["/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "3"]
                     + (proxyProtocol ? ["--haproxy-protocol"] : [])
@@ -211,6 +211,11 @@ public struct HostApplier: Sendable {
             )
             last = output.stdoutText
             if output.succeeded, last != "000", !last.isEmpty { return }
+            // An answer shows nginx runs: ask for its pid only when none
+            // came, to fail at once if it is not running.
+            if attempt == 0, try await supervisor.pid(.nginx(project: project)) == nil {
+                throw fail(step, "nginx-\(project) is not running")
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw fail(step, "nginx-\(project) does not answer on \(socket) (curl: \(last))")
@@ -219,12 +224,25 @@ public struct HostApplier: Sendable {
     /// tor runs and every service folder's hostname holds its address.
     private func checkTor(_ step: ApplyStep, _ instance: DaemonInstance, hostnames: [String: String]) async throws {
         let paths = hostnames.keys.sorted().map { $0 + "/hostname" }
+        // Under direct supervision the pid file comes in the same read as
+        // the hostnames: one round trip fewer per look.
+        let pidFile: String? =
+            if supervisor.kind == .direct, case .tor(let project, let index, _) = instance {
+                HostLayout.torPidFile(project: project, instance: index)
+            } else { nil }
         var wrong: [String] = []
         for _ in 0..<50 {
-            guard try await supervisor.pid(instance) != nil || instance.isPublisher else {
-                throw fail(step, "\(instance) is not running")
+            let contents = try await transport.read(paths + (pidFile.map { [$0] } ?? []))
+            let running: Bool
+            if let pidFile {
+                let pid = contents[pidFile].flatMap {
+                    Int32(String(decoding: $0, as: UTF8.self).split(separator: "\n").first ?? "")
+                }
+                if let pid { running = try await transport.isAlive(pid) } else { running = false }
+            } else {
+                running = try await supervisor.pid(instance) != nil || instance.isPublisher
             }
-            let contents = try await transport.read(paths)
+            guard running else { throw fail(step, "\(instance) is not running") }
             wrong = hostnames.keys.sorted().filter { folder in
                 let text = contents[folder + "/hostname"].map { String(decoding: $0, as: UTF8.self) } ?? ""
                 return text.split(separator: "\n").first.map(String.init) != hostnames[folder]

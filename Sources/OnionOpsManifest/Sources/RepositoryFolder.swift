@@ -169,8 +169,12 @@ public final class RepositoryFolder {
     }
 
     /// Creates a new file exclusively (never through a link, never over
-    /// an existing entry) and writes `bytes` to it with `mode`.
-    public func createFile(_ name: String, _ bytes: [UInt8], mode: UInt32 = 0o644) throws(SourceError) {
+    /// an existing entry) and writes `bytes` to it with `mode`. Unless
+    /// `durable` is false, it is fsynced; a caller writing many files
+    /// passes false and calls `syncFileSystem()` once after the last.
+    public func createFile(
+        _ name: String, _ bytes: [UInt8], mode: UInt32 = 0o644, durable: Bool = true
+    ) throws(SourceError) {
         let fd = openat(descriptor, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode_t(mode))
         guard fd >= 0 else {
             let code = errno
@@ -189,11 +193,25 @@ public final class RepositoryFolder {
                 offset += written
             }
         }
-        if failure == nil, fsync(fd) != 0 { failure = errno }
+        if failure == nil, durable, fsync(fd) != 0 { failure = errno }
         close(fd)
         if let failure {
             unlinkat(descriptor, name, 0)
             throw SourceError(path: child(name), message: "cannot write file: \(Self.errnoText(failure))")
+        }
+    }
+
+    /// Flushes the file system holding this folder: one flush for a batch
+    /// of `createFile(durable: false)` (an fsync each costs ~2 ms here).
+    public func syncFileSystem() throws(SourceError) {
+        #if os(Linux)
+            let status = linuxSyncfs(descriptor)
+        #else
+            sync()
+            let status: Int32 = 0
+        #endif
+        guard status == 0 else {
+            throw SourceError(path: path, message: "cannot sync: \(Self.errnoText(errno))")
         }
     }
 
@@ -300,3 +318,10 @@ private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count
 private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
     write(fd, buffer, count)
 }
+
+#if os(Linux)
+    /// syncfs(2): Glibc's module map does not export it (it is behind
+    /// _GNU_SOURCE), so it is bound by its C symbol.
+    @_silgen_name("syncfs")
+    private func linuxSyncfs(_ fd: Int32) -> Int32
+#endif

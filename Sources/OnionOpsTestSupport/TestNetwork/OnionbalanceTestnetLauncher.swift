@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A stand-in for `/usr/sbin/onionbalance` that runs the same Onionbalance
 /// the testnet way (shared/TEST-NETWORK.md, steps 3-5), for a test host's

@@ -1,5 +1,6 @@
 import Foundation
 import OnionOpsCore
+import OnionOpsPresentation
 import OnionOpsTestSupport
 import Testing
 

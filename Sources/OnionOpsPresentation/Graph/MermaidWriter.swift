@@ -1,3 +1,5 @@
+public import OnionOpsCore
+
 /// A Mermaid flowchart for a topology graph, to paste into Markdown that
 /// renders Mermaid (GitHub, GitLab, many wikis).
 ///

@@ -4,8 +4,8 @@ public import OnionOpsCore
 public protocol RevisionSource: Sendable {
     /// Shown in logs.
     var description: String { get }
-    /// The newest revision (fetching first, for git).
-    func latest() async throws(RevisionError) -> Revision
+    /// The newest revision, its files read once (fetching first, for git).
+    func latest() async throws(RevisionError) -> RevisionSnapshot
     /// Refuses `revision` when it would take one of `hosts` back to an
     /// older line of history than the one it runs (a force-push to an old
     /// commit). Returns what to log when an override let it through.

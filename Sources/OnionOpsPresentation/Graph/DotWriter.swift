@@ -1,3 +1,5 @@
+public import OnionOpsCore
+
 /// Graphviz DOT for a topology graph, for `onionops graph --format dot |
 /// dot -Tsvg`.
 ///

@@ -1,4 +1,5 @@
 import OnionOpsCore
+import OnionOpsPresentation
 import OnionOpsTestSupport
 import Testing
 

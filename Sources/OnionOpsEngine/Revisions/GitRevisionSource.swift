@@ -32,12 +32,29 @@ public struct GitRevisionSource: RevisionSource {
 
     public var description: String { "\(url) branch \(branch), \(path)/" }
 
-    public func latest() async throws(RevisionError) -> Revision {
-        // libgit2 and ssh-keygen block: on libgit2's own thread.
-        try await GitThread.run { () throws(RevisionError) in try latestNow() }
+    public func latest() async throws(RevisionError) -> RevisionSnapshot {
+        // libgit2 (and the ssh-keygen of its signature check) and the
+        // export block: on libgit2's own thread, off the cooperative pool.
+        let exported = await GitThread.run { () -> Result<Exported, RevisionError> in
+            do throws(RevisionError) {
+                return .success(try export())
+            } catch {
+                return .failure(error)
+            }
+        }
+        let revision = try exported.get()
+        return await RevisionSnapshot.read(
+            folder: revision.folder, commit: revision.commit, summary: revision.summary, signedBy: revision.signer)
     }
 
-    private func latestNow() throws(RevisionError) -> Revision {
+    struct Exported: Sendable {
+        var folder: String
+        var commit: String
+        var summary: String
+        var signer: String?
+    }
+
+    func export() throws(RevisionError) -> Exported {
         do {
             try FileManager.default.createDirectory(
                 atPath: stateDirectory + "/revisions", withIntermediateDirectories: true,
@@ -74,7 +91,7 @@ public struct GitRevisionSource: RevisionSource {
                 folder = try GitSnapshot.export(files: files, root: path, into: target)
                 _ = FileManager.default.createFile(atPath: target + "/.complete", contents: Data())
             }
-            return Revision(id: commit.id, folder: folder, summary: commit.summary, signedBy: signer)
+            return Exported(folder: folder, commit: commit.id, summary: commit.summary, signer: signer)
         } catch let error as RevisionError {
             throw error
         } catch {
