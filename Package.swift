@@ -112,7 +112,14 @@ let package = Package(
         // the host lock.
         .target(
             name: "OnionOpsHosts",
-            dependencies: ["OnionOpsCore"],
+            dependencies: [
+                "OnionOpsCore",
+                // The one process runner waits through swift-subprocess.
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                // BlockingPool: file I/O, libgit2 and socket exchanges off
+                // the cooperative pool.
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
 

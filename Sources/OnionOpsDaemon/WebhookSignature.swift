@@ -1,4 +1,5 @@
 import Crypto
+import OnionOpsCore
 
 /// GitHub, Gitea and GitLab (with a secret token set up as GitHub's) sign a
 /// webhook's body with HMAC-SHA256 and send `X-Hub-Signature-256:
@@ -8,11 +9,7 @@ public enum WebhookSignature {
 
     public static func sign(_ body: [UInt8], secret: [UInt8]) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: secret))
-        return "sha256="
-            + mac.map { byte in
-                let hex = String(byte, radix: 16)
-                return hex.count == 1 ? "0" + hex : hex
-            }.joined()
+        return "sha256=" + Hex.encode(mac)
     }
 
     /// Compares in constant time (as to the secret); a missing or malformed

@@ -97,7 +97,7 @@ final class GitRemoteSession {
         }
         func matches(_ known: [UInt8]) -> Bool {
             if let raw { return raw == known }
-            if let fingerprint { return FileDrift.sha256Hex(known) == Self.hex(fingerprint) }
+            if let fingerprint { return FileDrift.sha256Hex(known) == Hex.encode(fingerprint) }
             return false
         }
         let files = options.effectiveKnownHostsFiles.filter { FileManager.default.fileExists(atPath: $0) }
@@ -136,8 +136,4 @@ final class GitRemoteSession {
         return GIT_ECERTIFICATE.rawValue
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
-            .joined()
-    }
 }

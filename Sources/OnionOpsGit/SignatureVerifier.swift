@@ -28,10 +28,9 @@ public struct SignatureVerifier: Sendable {
         let tool = try ToolRun()
         defer { tool.remove() }
         let signaturePath = try tool.write("commit.sig", Array(signature.utf8))
-        let payloadPath = try tool.write("payload", payload)
 
         // Which principals hold the signing key; then the signature itself,
-        // over the payload on stdin (a file: no pipe, no SIGPIPE).
+        // over the payload on stdin (an anonymous file: no pipe, no SIGPIPE).
         let found = try tool.run(sshKeygen, ["-Y", "find-principals", "-s", signaturePath, "-f", allowedSigners])
         let principals = found.stdout.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
         guard found.status == 0, !principals.isEmpty else {
@@ -43,7 +42,7 @@ public struct SignatureVerifier: Sendable {
         for principal in principals {
             let verified = try tool.run(
                 sshKeygen, ["-Y", "verify", "-f", allowedSigners, "-I", principal, "-n", "git", "-s", signaturePath],
-                stdinPath: payloadPath)
+                input: payload)
             if verified.status == 0 { return principal }
             refusals.append(principal + Self.detail(verified.stderr + verified.stdout))
         }

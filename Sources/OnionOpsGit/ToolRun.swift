@@ -1,35 +1,32 @@
 import Foundation
+import OnionOpsCore
 import OnionOpsHosts
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// Runs a helper (ssh-keygen) to completion with posix_spawn, standard
-/// input from a file and output to a file: no pipes, so nothing to drain
-/// and no SIGPIPE when the child stops reading early.
+/// Runs a helper (ssh-keygen) to completion through the one process runner
+/// (`Spawn`), its input and output in anonymous in-memory files. It runs
+/// on libgit2's own thread (a certificate callback) or on the blocking
+/// pool (`SignatureVerifier`), never on the cooperative pool, so its wait
+/// may block. Files a tool must name (a signature) go in a private scratch
+/// folder (0700, `PrivateFolder`).
 struct ToolRun {
-    /// A private scratch folder (0700) for signatures, payloads and output.
-    let folder: String
+    /// A private scratch folder for signatures.
+    let folder: PrivateFolder
 
     init() throws(GitError) {
-        var template = Array((NSTemporaryDirectory() + "/onionops-git-XXXXXX").utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { buffer in
-            buffer.baseAddress.flatMap { mkdtemp($0) }.map { String(cString: $0) }
+        do {
+            folder = try PrivateFolder(prefix: "onionops-git")
+        } catch {
+            throw GitError(code: .io, message: "cannot create a temporary folder: \(error)")
         }
-        guard let made else {
-            throw GitError(code: .io, message: "cannot create a temporary folder: \(String(cString: strerror(errno)))")
-        }
-        folder = made
     }
 
     func remove() {
-        try? FileManager.default.removeItem(atPath: folder)
+        folder.remove()
     }
 
     /// Writes `bytes` into the scratch folder; the file's path.
     func write(_ name: String, _ bytes: [UInt8]) throws(GitError) -> String {
-        let path = folder + "/" + name
+        let path = folder.path + "/" + name
         guard
             FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600])
         else { throw GitError(code: .io, message: "cannot write \(path)") }
@@ -43,25 +40,18 @@ struct ToolRun {
         var stderr: String
     }
 
-    func run(_ executable: String, _ arguments: [String], stdinPath: String = "/dev/null") throws(GitError) -> Output {
+    func run(_ executable: String, _ arguments: [String], input: [UInt8] = []) throws(GitError) -> Output {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw GitError(code: .io, message: "\(executable) is missing (install openssh-client)")
         }
-        let name = folder + "/run-\(UInt32.random(in: 0...UInt32.max))"
-        defer {
-            try? FileManager.default.removeItem(atPath: name + ".out")
-            try? FileManager.default.removeItem(atPath: name + ".err")
-        }
-        let status: Int32
         do {
-            status = try Spawn.run(
-                executable, arguments, stdinPath: stdinPath, stdoutPath: name + ".out", stderrPath: name + ".err")
+            let captured = try Spawn.captureBlocking(executable, arguments, input: input, environment: .inherited)
+            return Output(
+                status: captured.status,
+                stdout: String(decoding: captured.stdout, as: UTF8.self),
+                stderr: String(decoding: captured.stderr, as: UTF8.self))
         } catch {
             throw GitError(code: .io, message: "cannot run \(executable): \(error)")
         }
-        return Output(
-            status: status,
-            stdout: (try? String(contentsOfFile: name + ".out", encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: name + ".err", encoding: .utf8)) ?? "")
     }
 }

@@ -86,23 +86,29 @@ final class HeldProcess: Sendable {
 
     /// The first line the child writes (without its newline), waiting until
     /// `deadline`; nil if its output ends or the time runs out first.
-    func readLine(until deadline: ContinuousClock.Instant) -> String? {
+    ///
+    /// Waiting is a short async sleep between non-blocking reads, never a
+    /// blocking poll: this runs on the cooperative pool, and a lock being
+    /// taken on one host must not hold a thread other hosts need.
+    func readLine(until deadline: ContinuousClock.Instant) async -> String? {
         while true {
-            let line: String? = state.withLock { state in
+            let (line, ended): (String?, Bool) = state.withLock { state in
                 Self.pump(&state)
-                guard let newline = state.outputText.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+                guard let newline = state.outputText.firstIndex(of: UInt8(ascii: "\n")) else {
+                    return (nil, state.outputEnded)
+                }
                 let line = String(decoding: state.outputText[..<newline], as: UTF8.self)
                 state.outputText.removeSubrange(...newline)
-                return line
+                return (line, false)
             }
             if let line { return line }
-            guard !outputEnded, waitForOutput(until: deadline) else { return nil }
+            guard !ended, await pause(until: deadline) else { return nil }
         }
     }
 
     /// Everything the child writes until its output ends (or `deadline`).
-    func readRest(until deadline: ContinuousClock.Instant) -> String {
-        while !outputEnded, waitForOutput(until: deadline) {}
+    func readRest(until deadline: ContinuousClock.Instant) async -> String {
+        while !outputEnded, await pause(until: deadline) {}
         return state.withLock { state in
             Self.pump(&state)
             defer { state.outputText = [] }
@@ -134,16 +140,12 @@ final class HeldProcess: Sendable {
         }
     }
 
-    /// Waits until the child writes something or the deadline passes.
-    private func waitForOutput(until deadline: ContinuousClock.Instant) -> Bool {
+    /// Sleeps a few milliseconds (without holding a thread) unless the
+    /// deadline has passed; false once it has.
+    private func pause(until deadline: ContinuousClock.Instant) async -> Bool {
         let remaining = ContinuousClock.now.duration(to: deadline)
         guard remaining > .zero else { return false }
-        let (fd, errors) = state.withLock { ($0.output, $0.errors) }
-        var fds = [
-            pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: errors, events: Int16(POLLIN), revents: 0),
-        ]
-        let milliseconds = Int32(min(remaining.components.seconds * 1000 + 1, 60_000))
-        _ = poll(&fds, nfds_t(errors >= 0 ? 2 : 1), milliseconds)
+        try? await Task.sleep(for: min(remaining, .milliseconds(5)))
         return true
     }
 
@@ -237,20 +239,21 @@ final class HeldProcess: Sendable {
         }
     }
 
-    /// The exit status once the child has exited, waiting until `deadline`.
-    func wait(until deadline: ContinuousClock.Instant) -> Int32? {
+    /// The exit status once the child has exited, waiting until `deadline`
+    /// (a non-blocking reap between async sleeps).
+    func wait(until deadline: ContinuousClock.Instant) async -> Int32? {
         while true {
             if let status = reap() { return status }
             guard ContinuousClock.now < deadline else { return nil }
-            usleep(10_000)
+            try? await Task.sleep(for: .milliseconds(10))
         }
     }
 
     /// SIGKILL, then reap.
-    func kill() {
+    func kill() async {
         guard reap() == nil else { return }
         Glibc.kill(pid, SIGKILL)
-        _ = wait(until: .now + .seconds(5))
+        _ = await wait(until: .now + .seconds(5))
     }
 
     private func reap() -> Int32? {
@@ -270,7 +273,8 @@ final class HeldProcess: Sendable {
 
     deinit {
         // Dropped without a release: closing its input ends the child (the
-        // host frees the lock), and a thread reaps it.
+        // host frees the lock), and a thread of its own reaps it (never a
+        // thread of the cooperative pool).
         let pid = pid
         let running = state.withLock { state -> Bool in
             for fd in [state.input, state.output, state.errors] where fd >= 0 { _ = close(fd) }

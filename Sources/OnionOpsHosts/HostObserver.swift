@@ -131,9 +131,9 @@ public struct HostObserver: Sendable {
                 HostLayout.torControlSocket(project: project, instance: instance))
         else { return nil }
         var version: String?
-        if let control = try? TorControlConnection(socketPath: socket),
-            (try? control.authenticate(cookie: cookie)) != nil,
-            let reply = try? control.send("GETINFO version")
+        if let control = try? await TorControlConnection(socketPath: socket),
+            (try? await control.authenticate(cookie: cookie)) != nil,
+            let reply = try? await control.send("GETINFO version")
         {
             version = reply.values["version"]?.first
         }
@@ -145,7 +145,7 @@ public struct HostObserver: Sendable {
     private func statusSocket(balancer: String) async -> OnionbalanceStatus? {
         guard let socket = try? await transport.forwardSocket(HostLayout.publisherStatusSocket(balancer: balancer))
         else { return nil }
-        let status = try? OnionbalanceStatus.query(socketPath: socket)
+        let status = try? await OnionbalanceStatus.query(socketPath: socket)
         await transport.releaseSocket(socket)
         return status
     }

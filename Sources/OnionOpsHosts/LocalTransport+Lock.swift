@@ -17,6 +17,11 @@ extension LocalTransport {
     /// takes on the host, so a local and a remote controller exclude each
     /// other too.
     public func lock(owner: String) async throws(HostError) -> HostLock {
+        // flock, the record's write and fsync block: on the blocking pool.
+        try await BlockingPool.shared.run { () throws(HostError) in try lockNow(owner: owner) }
+    }
+
+    private func lockNow(owner: String) throws(HostError) -> HostLock {
         let path = try confined(HostLock.path, in: layout)
         let folder = try lockFolder(for: path)
         defer { close(folder) }

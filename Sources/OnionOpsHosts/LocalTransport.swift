@@ -37,7 +37,15 @@ public struct LocalTransport: HostTransport {
         return kill(pid, 0) == 0
     }
 
+    // Each batch hops onto `BlockingPool.shared` as a whole: opens, reads,
+    // hashing, writes and fsync block, and must not hold a thread of the
+    // cooperative pool that other hosts' tasks need.
+
     public func stat(_ paths: [String]) async throws(HostError) -> [String: FileStatus] {
+        try await BlockingPool.shared.run { () throws(HostError) in try statNow(paths) }
+    }
+
+    private func statNow(_ paths: [String]) throws(HostError) -> [String: FileStatus] {
         try checkReachable()
         var result: [String: FileStatus] = [:]
         for path in paths {
@@ -47,6 +55,10 @@ public struct LocalTransport: HostTransport {
     }
 
     public func read(_ paths: [String]) async throws(HostError) -> [String: [UInt8]] {
+        try await BlockingPool.shared.run { () throws(HostError) in try readNow(paths) }
+    }
+
+    private func readNow(_ paths: [String]) throws(HostError) -> [String: [UInt8]] {
         try checkReachable()
         var result: [String: [UInt8]] = [:]
         for path in paths {
@@ -56,6 +68,10 @@ public struct LocalTransport: HostTransport {
     }
 
     public func apply(_ operations: [HostOperation]) async throws(HostError) {
+        try await BlockingPool.shared.run { () throws(HostError) in try applyNow(operations) }
+    }
+
+    private func applyNow(_ operations: [HostOperation]) throws(HostError) {
         try checkReachable()
         let batch = HostBatch(operations)
         for directory in batch.directories {
@@ -77,7 +93,7 @@ public struct LocalTransport: HostTransport {
             throw HostError(host: host, code: .commandFailed, message: "empty command")
         }
         do {
-            return try ProcessRunner.run(executable, Array(command.dropFirst()), input: input)
+            return try await Spawn.hostCommand(executable, Array(command.dropFirst()), input: input)
         } catch {
             throw HostError(host: host, code: .commandFailed, message: "cannot run \(executable): \(error)")
         }

@@ -62,16 +62,16 @@ public struct OnionbalanceStatus: Sendable, Hashable {
     }
 
     /// Connects, reads until EOF (at most `limit` bytes, `timeout` seconds
-    /// per read), decodes.
-    public static func query(socketPath: String, timeout: Double = 2, limit: Int = 4 << 20) throws(Failure)
+    /// per wait), decodes; the socket work runs on the `BlockingPool`.
+    public static func query(socketPath: String, timeout: Double = 2, limit: Int = 4 << 20) async throws(Failure)
         -> OnionbalanceStatus
     {
-        try decode(try read(socketPath: socketPath, timeout: timeout, limit: limit))
+        let bytes = try await BlockingPool.shared.run { () throws(Failure) -> [UInt8] in
+            try read(socketPath: socketPath, timeout: .milliseconds(Int(timeout * 1000)), limit: limit)
+        }
+        return try decode(bytes)
     }
 
-    /// Decodes the JSON; a backend entry has either `received` (no intro
-    /// points seen yet) or `descriptorReceived`, `introSetModified` and
-    /// `introPointsNum`.
     public static func decode(_ bytes: [UInt8]) throws(Failure) -> OnionbalanceStatus {
         let object: Any
         do {
@@ -115,41 +115,20 @@ public struct OnionbalanceStatus: Sendable, Hashable {
         return OnionbalanceStatus(services: result)
     }
 
-    private static func read(socketPath: String, timeout: Double, limit: Int) throws(Failure) -> [UInt8] {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let path = Array(socketPath.utf8)
-        guard path.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            throw Failure(description: "status socket path too long: \(socketPath)")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.enumerated() { raw[index] = byte }
-        }
-        // A hung Onionbalance must not hang the observer.
-        var interval = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1_000_000))
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard connected == 0 else {
-            throw Failure(description: "cannot connect to \(socketPath): \(String(cString: strerror(errno)))")
-        }
+    /// The whole answer, each wait bounded by `timeout`: a hung Onionbalance
+    /// must not hang the observer.
+    private static func read(socketPath: String, timeout: Duration, limit: Int) throws(Failure) -> [UInt8] {
         var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { raw in Glibc.read(fd, raw.baseAddress, raw.count) }
-            if count == 0 { return bytes }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw Failure(description: "reading \(socketPath): \(String(cString: strerror(errno)))")
+        do throws(UnixSocketClient.Failure) {
+            let client = try UnixSocketClient(path: socketPath, timeout: timeout)
+            while bytes.count <= limit {
+                let chunk = try client.read()
+                if chunk.isEmpty { return bytes }
+                bytes += chunk
             }
-            bytes += chunk[..<count]
-            guard bytes.count <= limit else { throw Failure(description: "status answer over \(limit) bytes") }
+        } catch {
+            throw Failure(description: error.description)
         }
+        throw Failure(description: "status answer over \(limit) bytes")
     }
 }

@@ -1,3 +1,5 @@
+import OnionOpsCore
+
 /// The program that does an SSH host's file batches: the same rules as
 /// `POSIXFiles` on the local side, in Perl, because a POSIX shell cannot
 /// hold a folder by descriptor and `perl-base` is Essential on Debian (it
@@ -178,40 +180,11 @@ enum RemoteFileProgram {
         flush_stats() if @pending;
         """#
 
-    /// Lowercase hex of `bytes`.
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8](repeating: 0, count: bytes.count * 2)
-        for (index, byte) in bytes.enumerated() {
-            out[2 * index] = digits[Int(byte >> 4)]
-            out[2 * index + 1] = digits[Int(byte & 0x0F)]
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    /// Lowercase hex of `bytes` (`Hex`).
+    static func hex(_ bytes: [UInt8]) -> String { Hex.encode(bytes) }
 
     static func hex(_ text: String) -> String { hex(Array(text.utf8)) }
 
     /// The bytes of lowercase or uppercase hex, or nil.
-    static func unhex(_ text: Substring) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(utf8.count / 2)
-        var index = 0
-        while index < utf8.count {
-            guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { return nil }
-            out.append(high << 4 | low)
-            index += 2
-        }
-        return out
-    }
-
-    private static func nibble(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
+    static func unhex(_ text: Substring) -> [UInt8]? { Hex.decode(text) }
 }

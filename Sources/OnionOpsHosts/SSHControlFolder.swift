@@ -17,7 +17,7 @@ import Synchronization
 /// - another user: `$XDG_RUNTIME_DIR/onionops-ssh` when that runtime
 ///   folder is the user's own (systemd makes it 0700);
 /// - otherwise, or when the place above fails the check: a fresh
-///   `mkdtemp` folder, private by construction, kept for this process.
+///   `PrivateFolder`, private by construction, kept for this process.
 ///
 /// Before every use the folder is checked without following links: a
 /// directory, owned by the effective uid, mode exactly 0700. The check
@@ -79,24 +79,23 @@ public enum SSHControlFolder {
         return path.utf8.count <= longestFolder ? path : nil
     }
 
-    /// mkdtemp in $TMPDIR when short enough, else /tmp. If both fail, a
+    /// A `PrivateFolder` in $TMPDIR when short enough, else /tmp. If both fail, a
     /// path under /run that no one but root can create: ssh then fails
     /// to open its socket, with the reason explained on stderr.
     private static func makePrivateFolder() -> String {
         var bases = ["/tmp"]
         let temporary = NSTemporaryDirectory()
         let trimmed = temporary.hasSuffix("/") ? String(temporary.dropLast()) : temporary
-        if trimmed != "/tmp" && (trimmed + "/onionops-ssh-XXXXXX").utf8.count <= longestFolder {
+        if trimmed != "/tmp" && (trimmed + "/onionops-ssh-XXXXXXXX").utf8.count <= longestFolder {
             bases.insert(trimmed, at: 0)
         }
         var failures: [String] = []
         for base in bases {
-            var template = Array((base + "/onionops-ssh-XXXXXX").utf8CString)
-            let made = template.withUnsafeMutableBufferPointer { buffer in
-                buffer.baseAddress.flatMap { mkdtemp($0) }.map { String(cString: $0) }
-            }
-            guard let made else {
-                failures.append("\(base): \(String(cString: strerror(errno)))")
+            let made: String
+            do {
+                made = try PrivateFolder(prefix: "onionops-ssh", in: base).path
+            } catch {
+                failures.append("\(base): \(error)")
                 continue
             }
             if let problem = problem(with: made) {

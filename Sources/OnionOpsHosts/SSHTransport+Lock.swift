@@ -41,7 +41,7 @@ extension SSHTransport {
         // says first (a chatty ~/.bashrc).
         var answer: String?
         let deadline = ContinuousClock.now + .seconds(30)
-        while let line = child.readLine(until: deadline) {
+        while let line = await child.readLine(until: deadline) {
             if ["held", "busy", "foreign"].contains(line) || line.hasPrefix("error ") {
                 answer = line
                 break
@@ -54,15 +54,15 @@ extension SSHTransport {
             lock.handle = SSHLockHandle(child: child, host: host, path: path)
             return lock
         case "busy", "foreign":
-            let record = child.readRest(until: .now + .seconds(10))
-            child.kill()
+            let record = await child.readRest(until: .now + .seconds(10))
+            await child.kill()
             throw HostError(
                 host: host, code: .locked, message: "locked by \(LockScript.describe(record: record)) at \(path)")
         default:
             child.closeInput()
-            let rest = child.readRest(until: .now + .seconds(5))
-            let status = child.wait(until: .now + .seconds(5))
-            child.kill()
+            let rest = await child.readRest(until: .now + .seconds(5))
+            let status = await child.wait(until: .now + .seconds(5))
+            await child.kill()
             let said = ((answer ?? "") + "\n" + rest + child.errorOutput).lastLine
             if let answer, answer.hasPrefix("error ") {
                 throw HostError(
@@ -83,7 +83,7 @@ extension SSHTransport {
         guard let handle = lock.handle as? SSHLockHandle else {
             throw HostError(host: host, code: .locked, message: "not a lock this transport took (\(lock.owner))")
         }
-        if let failure = handle.release() {
+        if let failure = await handle.release() {
             throw HostError(host: host, code: .locked, message: failure)
         }
     }
@@ -114,15 +114,15 @@ final class SSHLockHandle: HostLockHandle {
     }
 
     /// nil when released cleanly, else what went wrong.
-    func release() -> String? {
+    func release() async -> String? {
         if let lost = lossReason() {
-            child.kill()
+            await child.kill()
             return lost
         }
         child.closeInput()
-        let said = child.readRest(until: .now + .seconds(15))
-        _ = child.wait(until: .now + .seconds(5))
-        child.kill()
+        let said = await child.readRest(until: .now + .seconds(15))
+        _ = await child.wait(until: .now + .seconds(5))
+        await child.kill()
         return said.hasPrefix("released") ? nil : explain(said)
     }
 

@@ -47,10 +47,10 @@ public struct SSHTransport: HostTransport {
 
     /// One round trip: the script on stdin of `sh -s`. ssh's own failure
     /// (exit 255) means the host was not reached.
-    func script(_ text: String) throws(HostError) -> CommandOutput {
+    func script(_ text: String) async throws(HostError) -> CommandOutput {
         let output: CommandOutput
         do {
-            output = try ProcessRunner.run(sshPath, sshArguments + ["--", "sh", "-s"], input: Array(text.utf8))
+            output = try await Spawn.hostCommand(sshPath, sshArguments + ["--", "sh", "-s"], input: Array(text.utf8))
         } catch {
             throw HostError(host: host, code: .unreachable, message: "cannot run ssh: \(error)")
         }
@@ -62,7 +62,7 @@ public struct SSHTransport: HostTransport {
 
     /// One round trip: `RemoteFileProgram` on the host, as root, with
     /// the operations on its stdin.
-    func fileBatch(_ lines: [String]) throws(HostError) -> CommandOutput {
+    func fileBatch(_ lines: [String]) async throws(HostError) -> CommandOutput {
         let root = connection.root.isEmpty ? "/" : connection.root
         let remote = "/usr/bin/perl -e \(ShellScript.quote(RemoteFileProgram.text)) \(RemoteFileProgram.hex(root))"
         var input: [UInt8] = []
@@ -72,7 +72,7 @@ public struct SSHTransport: HostTransport {
         }
         let output: CommandOutput
         do {
-            output = try ProcessRunner.run(sshPath, sshArguments + ["--", remote], input: input)
+            output = try await Spawn.hostCommand(sshPath, sshArguments + ["--", remote], input: input)
         } catch {
             throw HostError(host: host, code: .unreachable, message: "cannot run ssh: \(error)")
         }
@@ -99,7 +99,7 @@ public struct SSHTransport: HostTransport {
         for (index, path) in paths.enumerated() {
             lines.append("S\t\(index)\t\(RemoteFileProgram.hex(try hostPath(path)))")
         }
-        let output = try fileBatch(lines)
+        let output = try await fileBatch(lines)
         var result: [String: FileStatus] = [:]
         for line in output.stdoutText.split(separator: "\n") {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
@@ -123,7 +123,7 @@ public struct SSHTransport: HostTransport {
         for (index, path) in paths.enumerated() {
             lines.append("G\t\(index)\t\(RemoteFileProgram.hex(try hostPath(path)))")
         }
-        let output = try fileBatch(lines)
+        let output = try await fileBatch(lines)
         var result: [String: [UInt8]] = [:]
         for line in output.stdout.split(separator: UInt8(ascii: "\n")) {
             let fields = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
@@ -156,7 +156,7 @@ public struct SSHTransport: HostTransport {
             lines.append("E\t\(RemoteFileProgram.hex(try hostPath(path)))")
         }
         do {
-            _ = try fileBatch(lines)
+            _ = try await fileBatch(lines)
         } catch {
             throw HostError(host: host, code: error.code, message: "apply failed: \(error.message)")
         }
@@ -167,7 +167,7 @@ public struct SSHTransport: HostTransport {
         // shell, so each word is quoted to arrive as it was given.
         let remote = command.map(ShellScript.quote).joined(separator: " ")
         do {
-            let output = try ProcessRunner.run(sshPath, sshArguments + ["--", remote], input: input)
+            let output = try await Spawn.hostCommand(sshPath, sshArguments + ["--", remote], input: input)
             if output.exitCode == 255 {
                 throw HostError(host: host, code: .unreachable, message: "ssh failed: \(output.stderr.trimmedLine)")
             }
@@ -185,11 +185,11 @@ public struct SSHTransport: HostTransport {
     public func forwardSocket(_ path: String) async throws(HostError) -> String {
         let remote = try resolve(path)
         // The master connection must exist before -O forward can use it.
-        guard try script("true\n").succeeded else {
+        guard try await script("true\n").succeeded else {
             throw HostError(host: host, code: .unreachable, message: "no shared ssh connection")
         }
         let local = "\(controlDirectory)/fw-\(UInt32.random(in: 0...UInt32.max)).sock"
-        let output = try control(["-O", "forward", "-L", "\(local):\(remote)"])
+        let output = try await control(["-O", "forward", "-L", "\(local):\(remote)"])
         guard output.succeeded else {
             throw HostError(
                 host: host, code: .commandFailed, message: "cannot forward \(remote): \(output.stderr.trimmedLine)")
@@ -198,16 +198,16 @@ public struct SSHTransport: HostTransport {
     }
 
     public func releaseSocket(_ localPath: String) async {
-        _ = try? control(["-O", "cancel", "-L", "\(localPath):/"])
+        _ = try? await control(["-O", "cancel", "-L", "\(localPath):/"])
         unlink(localPath)
     }
 
     /// A control command (`-O ...`) to the shared connection's master.
-    private func control(_ arguments: [String]) throws(HostError) -> CommandOutput {
+    private func control(_ arguments: [String]) async throws(HostError) -> CommandOutput {
         var options = sshArguments
         let destination = options.removeLast()
         do {
-            return try ProcessRunner.run(sshPath, options + arguments + [destination], input: [])
+            return try await Spawn.hostCommand(sshPath, options + arguments + [destination], input: [])
         } catch {
             throw HostError(host: host, code: .unreachable, message: "cannot run ssh: \(error)")
         }

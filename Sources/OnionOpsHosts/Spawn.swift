@@ -4,43 +4,30 @@ import Foundation
     public import Glibc
 #endif
 
-/// Runs a program to completion with posix_spawn and waitpid.
+/// The one way OnionOps runs a program.
 ///
-/// Foundation's Process reaps children from a SIGCHLD handler; here, with
-/// several children at once (an sshd, ssh clients), some exited children
-/// were never reaped and `waitUntilExit` hung. This waits on exactly its
-/// own pid, and gives the child a clean signal mask and default handlers.
+/// - `capture` (SpawnCapture.swift) runs a short command to completion:
+///   every ssh batch, every command run on a host (and so every daemon a
+///   supervisor starts), ssh-keygen. It goes through swift-subprocess,
+///   which waits through a pidfd monitor thread, so no thread of Swift's
+///   cooperative pool (one per core) sits in `waitpid` while a child runs.
+/// - `start` starts a long-lived child (the lock's ssh, a test's daemon)
+///   and returns its pid; `exitStatus(of:)` waits for it on a thread of
+///   its own, never on the pool.
+/// - `wait` blocks the calling thread: only for test tools that run
+///   commands synchronously (OnionOpsTestSupport's `Command`).
 ///
-/// The child's environment is the caller's choice (`ChildEnvironment`):
-/// the default `.inherited` is for the controller's own short helpers;
-/// `capture` (which every host command goes through) never inherits.
+/// Every child gets a clean signal mask and default handlers, inherits no
+/// descriptor beyond its standard three, and starts with the environment
+/// the caller chose (`ChildEnvironment`): the default `.inherited` is for
+/// the controller's own short helpers; host commands never inherit.
+///
+/// Foundation's Process is not used: it reaps children from a SIGCHLD
+/// handler, and with several children at once some exited children were
+/// never reaped and `waitUntilExit` hung.
 public enum Spawn {
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
-    }
-
-    /// Standard input from `stdinPath`, output appended to the two paths
-    /// (the same path may be given for both). Returns the exit status, or
-    /// 128 + the signal that ended the child.
-    public static func run(
-        _ executable: String,
-        _ arguments: [String],
-        stdinPath: String = "/dev/null",
-        stdoutPath: String,
-        stderrPath: String,
-        directory: String? = nil,
-        environment: ChildEnvironment = .inherited
-    ) throws -> Int32 {
-        let pid = try start(
-            executable,
-            arguments,
-            stdinPath: stdinPath,
-            stdoutPath: stdoutPath,
-            stderrPath: stderrPath,
-            directory: directory,
-            environment: environment
-        )
-        return try wait(pid)
     }
 
     /// Starts a program without waiting for it; `wait` or `kill` it later.
@@ -148,7 +135,22 @@ public enum Spawn {
         }
     }
 
+    /// Waits for `pid` to end on a thread of its own (not a thread of the
+    /// cooperative pool); its exit status, or 128 + its signal, or nil if
+    /// it cannot be waited for (not our child, or reaped already).
+    public static func exitStatus(of pid: pid_t) async -> Int32? {
+        await withCheckedContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(returning: try? wait(pid))
+            }
+            thread.name = "onionops wait \(pid)"
+            thread.start()
+        }
+    }
+
     /// Waits for `pid` to end; its exit status, or 128 + its signal.
+    /// Blocks the calling thread: never call it from async code (use
+    /// `exitStatus(of:)`); it is here for synchronous test tools.
     public static func wait(_ pid: pid_t) throws -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {

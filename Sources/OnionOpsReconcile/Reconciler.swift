@@ -29,6 +29,9 @@ public struct Reconciler: Sendable {
         self.options = options
         self.events = events
         self.connector = ObservedConnector(base: connector, events: events)
+        // Blocking host work (local file batches, socket exchanges) gets
+        // a thread per host in flight, if this comes before its first use.
+        BlockingPool.sizeShared(threads: options.parallel)
     }
 
     /// Observes and plans only: nothing on any host changes.

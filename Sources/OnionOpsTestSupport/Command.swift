@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import OnionOpsHosts
 
 /// Runs a system command (tor, nginx, openssl, curl) for a test and
@@ -26,25 +26,24 @@ public enum Command {
         public var seconds: Double
     }
 
-    /// Runs a command with its output going to files, not pipes: nothing
-    /// to drain concurrently, and a large output cannot block the child.
+    /// Runs a command through the one process runner (`Spawn`), its output
+    /// in anonymous in-memory files: nothing to drain concurrently, and a
+    /// large output cannot block the child. Synchronous for test code, so
+    /// the wait blocks the calling thread; async code that must not block
+    /// the pool (what a test measures) calls `Spawn.capture`.
     public static func capture(
         _ executable: String,
         _ arguments: [String],
         in directory: String? = nil,
         mergeStreams: Bool = false
     ) throws -> Captured {
-        let scratch = try TemporaryFolder(prefix: "oo-cmd")
-        defer { scratch.remove() }
-        let outPath = scratch.path + "/stdout"
-        let errPath = mergeStreams ? outPath : scratch.path + "/stderr"
         let start = Date()
-        let status = try Spawn.run(
-            executable, arguments, stdoutPath: outPath, stderrPath: errPath, directory: directory)
+        let captured = try Spawn.captureBlocking(
+            executable, arguments, environment: .inherited, directory: directory, mergeErrors: mergeStreams)
         return Captured(
-            exitCode: status,
-            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-            stderr: mergeStreams ? "" : ((try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""),
+            exitCode: captured.status,
+            stdout: String(decoding: captured.stdout, as: UTF8.self),
+            stderr: String(decoding: captured.stderr, as: UTF8.self),
             seconds: Date().timeIntervalSince(start)
         )
     }

@@ -1,14 +1,17 @@
 public import Foundation
+import OnionOpsHosts
 
 /// A fresh folder under /tmp, removed by `remove()`. Short paths on
 /// purpose: unix socket paths under it must stay under 107 bytes.
 public struct TemporaryFolder: Sendable {
     public let path: String
 
+    /// Made by the one temp-folder maker (`PrivateFolder`), then opened
+    /// to 0755: daemons a test runs as their own users (tor, nginx) must
+    /// reach their files under it.
     public init(prefix: String = "oo") throws {
-        let name = "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
-        path = "/tmp/\(name)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        path = try PrivateFolder(prefix: prefix, in: "/tmp").path
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
     }
 
     public var url: URL { URL(fileURLWithPath: path) }

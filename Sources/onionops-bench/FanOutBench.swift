@@ -128,7 +128,7 @@ extension FanOutBench {
             var digest = ""
             if !isDirectory {
                 let data = try Data(contentsOf: URL(fileURLWithPath: path))
-                digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+                digest = Hex.encode(SHA256.hash(data: data))
                 if keepContents { result.contents[relative] = data }
             }
             result.entries[relative] = Entry(
@@ -158,7 +158,7 @@ extension FanOutBench {
             let group = attributes[.groupOwnerAccountName] as? String ?? "?"
             var digest = ""
             if !isDirectory, let data = try? Data(contentsOf: URL(fileURLWithPath: path)) {
-                digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+                digest = Hex.encode(SHA256.hash(data: data))
             }
             let have = Entry(isDirectory: isDirectory, mode: mode, owner: owner, group: group, digest: digest)
             if have != want {
@@ -689,7 +689,7 @@ extension FanOutBench.Run {
     }
 
     static func digest(_ data: Data) -> String {
-        SHA256.hash(data: data).prefix(16).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: data).prefix(16))
     }
 
     func runAnsible(_ folder: String, inventory: String, check: Bool, deadline: Int?) throws -> Command.Captured {

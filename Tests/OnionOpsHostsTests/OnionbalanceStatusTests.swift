@@ -116,26 +116,26 @@ struct OnionbalanceStatusTests {
         // connection is taken, not only until the file exists. Importing
         // onionbalance takes seconds on a loaded machine.
         let deadline = Date().addingTimeInterval(60)
-        var answer = try? OnionbalanceStatus.query(socketPath: socket)
+        var answer = try? await OnionbalanceStatus.query(socketPath: socket)
         while answer == nil, Date() < deadline {
             try await Task.sleep(for: .milliseconds(20))
-            answer = try? OnionbalanceStatus.query(socketPath: socket)
+            answer = try? await OnionbalanceStatus.query(socketPath: socket)
         }
         #expect(answer == Self.expected)
         // Each connection gets a full answer.
-        #expect(try OnionbalanceStatus.query(socketPath: socket).services.count == 1)
+        #expect(try await OnionbalanceStatus.query(socketPath: socket).services.count == 1)
     }
 
     @Test("refuses what is not a status answer; a missing socket is an error, not a hang")
-    func failures() throws {
+    func failures() async throws {
         #expect(throws: OnionbalanceStatus.Failure.self) { try OnionbalanceStatus.decode(Array("nope".utf8)) }
         #expect(throws: OnionbalanceStatus.Failure.self) { try OnionbalanceStatus.decode(Array("{}".utf8)) }
         #expect(throws: OnionbalanceStatus.Failure.self) {
             try OnionbalanceStatus.decode(Array(#"{"services": [{"instances": []}]}"#.utf8))
         }
         #expect(try OnionbalanceStatus.decode(Array(#"{"services": []}"#.utf8)).services.isEmpty)
-        #expect(throws: OnionbalanceStatus.Failure.self) {
-            try OnionbalanceStatus.query(socketPath: "/tmp/oo-no-such-folder/status.sock")
+        await #expect(throws: OnionbalanceStatus.Failure.self) {
+            try await OnionbalanceStatus.query(socketPath: "/tmp/oo-no-such-folder/status.sock")
         }
     }
 

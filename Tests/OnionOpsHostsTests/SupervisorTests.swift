@@ -196,7 +196,7 @@ struct SupervisorTests {
         #expect(owner == box.host.onionbalance.user, "the publisher's tor runs as Onionbalance's user")
         #expect(!FileManager.default.fileExists(atPath: statusSocket), "the stale status socket was removed")
         #expect(Self.isSocket(controlSocket))
-        _ = try TorControlConnection(socketPath: controlSocket)  // tor's new socket, not the stale one
+        _ = try await TorControlConnection(socketPath: controlSocket)  // tor's new socket, not the stale one
 
         let log = try String(
             contentsOfFile: box.path(HostLayout.onionbalanceLog(balancer: "shop-front")), encoding: .utf8)

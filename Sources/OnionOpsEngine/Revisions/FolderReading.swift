@@ -1,4 +1,5 @@
 import Crypto
+import OnionOpsCore
 import OnionOpsManifest
 
 /// The one walk over a revision's folder: every file hashed, manifests kept
@@ -21,7 +22,7 @@ enum FolderReading {
         guard let type = RepositoryFolder.typeOfTopLevel(path) else {
             let error = SourceError(path: path, message: "no such file or folder")
             add("missing")
-            return Files(manifests: .failure(error), contentDigest: Hex.of(hasher.finalize()), complete: false)
+            return Files(manifests: .failure(error), contentDigest: Hex.encode(hasher.finalize()), complete: false)
         }
         guard type == .folder else {
             // A single manifest file the operator named: its bytes.
@@ -32,21 +33,21 @@ enum FolderReading {
                 add("refused")
                 return Files(
                     manifests: .success([ManifestFile(path: path, content: .refused(reason: error.message))]),
-                    contentDigest: Hex.of(hasher.finalize()), complete: false)
+                    contentDigest: Hex.encode(hasher.finalize()), complete: false)
             }
             hasher.update(data: bytes)
             let content: ManifestFile.Content =
                 bytes.count > maxBytes ? .oversized(byteCount: bytes.count) : .bytes(bytes)
             return Files(
                 manifests: .success([ManifestFile(path: path, content: content)]),
-                contentDigest: Hex.of(hasher.finalize()), complete: true)
+                contentDigest: Hex.encode(hasher.finalize()), complete: true)
         }
         let root: RepositoryFolder
         do {
             root = try RepositoryFolder.open(path)
         } catch {
             add("unreadable")
-            return Files(manifests: .failure(error), contentDigest: Hex.of(hasher.finalize()), complete: false)
+            return Files(manifests: .failure(error), contentDigest: Hex.encode(hasher.finalize()), complete: false)
         }
         var manifests: [ManifestFile] = []
         var complete = true
@@ -92,7 +93,7 @@ enum FolderReading {
                         continue
                     }
                     add(relative)
-                    add(Hex.of(fileHasher.finalize()))
+                    add(Hex.encode(fileHasher.finalize()))
                     guard isManifest else { continue }
                     let content: ManifestFile.Content =
                         bytes.count > maxBytes ? .oversized(byteCount: bytes.count) : .bytes(bytes)
@@ -104,7 +105,7 @@ enum FolderReading {
         }
         walk(root, prefix: "", readsManifests: true)
         return Files(
-            manifests: .success(manifests.sorted { $0.path < $1.path }), contentDigest: Hex.of(hasher.finalize()),
+            manifests: .success(manifests.sorted { $0.path < $1.path }), contentDigest: Hex.encode(hasher.finalize()),
             complete: complete)
     }
 

@@ -33,9 +33,9 @@ public struct GitRevisionSource: RevisionSource {
     public var description: String { "\(url) branch \(branch), \(path)/" }
 
     public func latest() async throws(RevisionError) -> RevisionSnapshot {
-        // libgit2 and the export block: on a thread of their own, off the
-        // cooperative pool.
-        let exported = await BlockingWork.run { () -> Result<Exported, RevisionError> in
+        // libgit2 (and the ssh-keygen of its signature check) and the
+        // export block: on libgit2's own thread, off the cooperative pool.
+        let exported = await GitThread.run { () -> Result<Exported, RevisionError> in
             do throws(RevisionError) {
                 return .success(try export())
             } catch {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OnionOpsCore
 public import OnionOpsManifest
 
 #if canImport(Glibc)
@@ -59,6 +60,6 @@ public struct RevisionSnapshot: Sendable {
             add(UUID().uuidString)
         }
         add(content)
-        return Hex.of(hasher.finalize())
+        return Hex.encode(hasher.finalize())
     }
 }

@@ -153,9 +153,9 @@ public struct HostApplier: Sendable {
         }
         let local = try await transport.forwardSocket(socket)
         do {
-            let control = try TorControlConnection(socketPath: local)
-            try control.authenticate(cookie: cookie)
-            let reply = try control.send("+LOADCONF\n" + text.trimmingSuffixNewlines)
+            let control = try await TorControlConnection(socketPath: local)
+            try await control.authenticate(cookie: cookie)
+            let reply = try await control.send("+LOADCONF\n" + text.trimmingSuffixNewlines)
             await transport.releaseSocket(local)
             guard reply.isOK else { throw fail(step, "tor refused the config: \(reply.lines.joined(separator: " "))") }
         } catch let failure as ApplyFailure {

@@ -43,8 +43,6 @@ public enum TorControlProbe {
     }
 
     static func ask(socket: String, cookie: String, _ command: String) throws -> TorControlConnection.Reply {
-        let connection = try TorControlConnection(socketPath: socket)
-        try connection.authenticate(cookieFile: cookie)
-        return try connection.send(command)
+        try TorControlConnection.askBlocking(socketPath: socket, cookieFile: cookie, command)
     }
 }
