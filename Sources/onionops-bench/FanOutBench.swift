@@ -274,6 +274,20 @@ extension FanOutBench {
                 }
             }
 
+            if let keep = ProcessInfo.processInfo.environment["ONIONOPS_BENCH_KEEP_EVENTS"], !keep.isEmpty {
+                // For looking into an apply: the event log, kept.
+                try? FileManager.default.removeItem(atPath: keep)
+                try FileManager.default.copyItem(atPath: events, toPath: keep)
+            }
+            if ProcessInfo.processInfo.environment["ONIONOPS_BENCH_SKIP_ANSIBLE"] == "1" {
+                progress(
+                    String(
+                        format: "apply %.2f s, no-op %.2f s, dry run %.2f s; in flight %@; ssh runs %.1f/%.1f/%.1f",
+                        apply.seconds, noOp.seconds, check.seconds,
+                        inFlight.map { "peak \($0.peak), mean \(String(format: "%.1f", $0.mean))" } ?? "?",
+                        applyRuns, noOpRuns, checkRuns))
+                return []
+            }
             progress("stopping onionops's daemons and wiping the \(hostCount) host roots")
             SandboxDaemons.kill(roots: hosts.map(\.connection.root))
             closeConnections(hosts, ansibleFolder: ansibleFolder)
