@@ -149,10 +149,39 @@ public struct Engine: Sendable {
     }
 
     /// What differs on each chosen host from the deployment; changes nothing.
+    ///
+    /// A host whose current generation was recorded from these very inputs
+    /// and revision is checked the no-op way first: every file against its
+    /// MANIFEST (hash, mode, owner), every daemon up, nothing pending, one
+    /// observation without the stored copies and no plan. That is the same
+    /// question, because that MANIFEST is this deployment's desired state;
+    /// only the hosts it cannot vouch for are planned in full, which names
+    /// what drifted.
     public func drift(_ deployment: Deployment, parallel: Int = 10, owner: String = "onionops-drift") async
         -> [HostReport]
     {
-        await plan(deployment, parallel: parallel, owner: owner)
+        guard let inputs = deployment.inputs else { return await plan(deployment, parallel: parallel, owner: owner) }
+        let verdicts = await NoOpCheck(
+            inputs: inputs, commit: deployment.revision, parallel: parallel, connector: connector
+        )
+        .check(deployment.hosts)
+        var reports: [String: HostReport] = [:]
+        var unsure = deployment
+        unsure.hosts = []
+        for (host, verdict) in zip(deployment.hosts, verdicts) {
+            if case .unchanged(let generation, let commit) = verdict {
+                var report = HostReport(host: host.name, status: .inSync)
+                report.generation = generation
+                report.previousCommit = commit
+                reports[host.name] = report
+            } else {
+                unsure.hosts.append(host)
+            }
+        }
+        if !unsure.hosts.isEmpty {
+            for report in await plan(unsure, parallel: parallel, owner: owner) { reports[report.host] = report }
+        }
+        return deployment.hosts.compactMap { reports[$0.name] }
     }
 
     /// The revision name and the inputs digest go with every generation,

@@ -42,14 +42,47 @@ public struct LocalTransport: HostTransport {
     // cooperative pool that other hosts' tasks need.
 
     public func stat(_ paths: [String]) async throws(HostError) -> [String: FileStatus] {
-        try await BlockingPool.shared.run { () throws(HostError) in try statNow(paths) }
+        // Hashing thousands of files is CPU work: a large batch is split
+        // by folder order over the cores (each part opens its own folders).
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        guard paths.count >= 512, cores > 1 else {
+            return try await BlockingPool.shared.run { () throws(HostError) in try statNow(paths) }
+        }
+        let sorted = paths.sorted()
+        let size = (sorted.count + cores - 1) / cores
+        let parts = stride(from: 0, to: sorted.count, by: size).map { Array(sorted[$0..<min($0 + size, sorted.count)]) }
+        let results = await withTaskGroup(of: Result<[String: FileStatus], HostError>.self) { group in
+            for part in parts {
+                group.addTask {
+                    do throws(HostError) {
+                        return .success(
+                            try await BlockingPool.shared.run { () throws(HostError) in try statNow(part) })
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+            }
+            var all: [Result<[String: FileStatus], HostError>] = []
+            for await result in group { all.append(result) }
+            return all
+        }
+        var merged: [String: FileStatus] = [:]
+        for result in results {
+            switch result {
+            case .success(let part): merged.merge(part) { first, _ in first }
+            case .failure(let error): throw error
+            }
+        }
+        return merged
     }
 
     private func statNow(_ paths: [String]) throws(HostError) -> [String: FileStatus] {
         try checkReachable()
+        var resolved: [String: String] = [:]
+        for path in paths { resolved[try resolve(path)] = path }
         var result: [String: FileStatus] = [:]
-        for path in paths {
-            if let status = try files.status(try resolve(path)) { result[path] = status }
+        for (local, status) in try files.statuses(resolved.keys.sorted()) {
+            if let path = resolved[local] { result[path] = status }
         }
         return result
     }
@@ -60,9 +93,11 @@ public struct LocalTransport: HostTransport {
 
     private func readNow(_ paths: [String]) throws(HostError) -> [String: [UInt8]] {
         try checkReachable()
+        var resolved: [String: String] = [:]
+        for path in paths { resolved[try resolve(path)] = path }
         var result: [String: [UInt8]] = [:]
-        for path in paths {
-            if let content = try files.read(try resolve(path)) { result[path] = content }
+        for (local, content) in try files.reads(resolved.keys.sorted()) {
+            if let path = resolved[local] { result[path] = content }
         }
         return result
     }

@@ -100,6 +100,48 @@ struct POSIXFiles {
         return (folder, leaf)
     }
 
+    /// Folders opened during one batch, by path below the root: a host's
+    /// stat covers thousands of files in a few dozen folders, and walking
+    /// from the root for each file was most of its cost. Each folder is
+    /// still opened the safe way once, and every file is then reached from
+    /// that descriptor, so a folder renamed meanwhile is never swapped in.
+    final class FolderCache {
+        var opened: [[String]: OpenedFolder?] = [:]
+    }
+
+    private func parent(of path: String, cache: FolderCache) throws(HostError) -> (OpenedFolder, String)? {
+        var parts = try components(path)
+        guard let leaf = parts.popLast() else {
+            throw HostError(host: host, code: .invalidPath, message: "\(path) names the host root")
+        }
+        if let known = cache.opened[parts] { return known.map { ($0, leaf) } }
+        let folder = try openFolder(components: parts, path: path, create: false)
+        cache.opened[parts] = .some(folder)
+        return folder.map { ($0, leaf) }
+    }
+
+    /// `status` of many paths, each folder opened once.
+    func statuses(_ paths: [String]) throws(HostError) -> [String: FileStatus] {
+        let cache = FolderCache()
+        var result: [String: FileStatus] = [:]
+        for path in paths {
+            guard let (folder, name) = try parent(of: path, cache: cache) else { continue }
+            if let status = try status(name, in: folder, path: path) { result[path] = status }
+        }
+        return result
+    }
+
+    /// `read` of many paths, each folder opened once.
+    func reads(_ paths: [String]) throws(HostError) -> [String: [UInt8]] {
+        let cache = FolderCache()
+        var result: [String: [UInt8]] = [:]
+        for path in paths {
+            guard let (folder, name) = try parent(of: path, cache: cache) else { continue }
+            if let content = try readFile(name, in: folder, path: path) { result[path] = content }
+        }
+        return result
+    }
+
     private func lstatAt(_ folder: OpenedFolder, _ name: String) -> stat? {
         var info = stat()
         return fstatat(folder.fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0 ? info : nil
@@ -206,9 +248,12 @@ struct POSIXFiles {
     }
 
     func status(_ path: String) throws(HostError) -> FileStatus? {
-        guard let (folder, name) = try parent(of: path, create: false), let info = lstatAt(folder, name) else {
-            return nil
-        }
+        guard let (folder, name) = try parent(of: path, create: false) else { return nil }
+        return try status(name, in: folder, path: path)
+    }
+
+    private func status(_ name: String, in folder: OpenedFolder, path: String) throws(HostError) -> FileStatus? {
+        guard let info = lstatAt(folder, name) else { return nil }
         let type = info.st_mode & S_IFMT
         var digest: String?
         if type == S_IFREG {
@@ -248,8 +293,11 @@ struct POSIXFiles {
         guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, folder.mayRead(ownedBy: info.st_uid) else {
             return nil
         }
+        // Sized from fstat (one more byte to see the end at once); a file
+        // that grows meanwhile is read on in chunks.
         var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        bytes.reserveCapacity(Int(info.st_size) + 1)
+        var chunk = [UInt8](repeating: 0, count: max(1, min(1 << 16, Int(info.st_size) + 1)))
         while true {
             let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if count == 0 { return bytes }

@@ -137,10 +137,22 @@ public struct Generation: Sendable, Hashable {
 
     /// The host paths a MANIFEST lists (for pruning).
     public static func paths(inManifest text: String) -> [String] {
-        text.split(separator: "\n").compactMap { line in
-            let fields = line.split(separator: " ", maxSplits: 5)
-            return (fields.first == "file" || fields.first == "secret") && fields.count == 6 ? String(fields[5]) : nil
+        lines(text).compactMap { line in
+            let fields = Self.fields(line, maxSplits: 5)
+            return (fields.first == "file" || fields.first == "secret") && fields.count == 6 ? fields[5] : nil
         }
+    }
+
+    /// A MANIFEST's lines, split on bytes: one runs to thousands of lines,
+    /// and splitting by Character was most of a drift check's time. It is
+    /// written by OnionOps with `\n` endings only.
+    static func lines(_ text: String) -> [Substring] {
+        text.utf8.split(separator: UInt8(ascii: "\n")).map { Substring($0) }
+    }
+
+    /// A line's space-separated fields, the last one taking the rest.
+    static func fields(_ line: Substring, maxSplits: Int) -> [String] {
+        line.utf8.split(separator: UInt8(ascii: " "), maxSplits: maxSplits).map { String(Substring($0)) }
     }
 
     /// Parses a MANIFEST with the stored file contents read back. With
@@ -159,8 +171,8 @@ public struct Generation: Sendable, Hashable {
         var instances: [DaemonInstance] = []
         var recordedAt: Int?
         var inputs: String?
-        for line in text.split(separator: "\n") {
-            let fields = line.split(separator: " ", maxSplits: 5).map(String.init)
+        for line in lines(text) {
+            let fields = Self.fields(line, maxSplits: 5)
             switch fields.first {
             case "commit": commit = fields.dropFirst().joined(separator: " ")
             case "host": host = fields.dropFirst().joined(separator: " ")
@@ -171,7 +183,7 @@ public struct Generation: Sendable, Hashable {
                 guard let instance = DaemonInstance(record: line.dropFirst("instance ".count)) else { return nil }
                 instances.append(instance)
             case "dir":
-                let parts = line.split(separator: " ", maxSplits: 3).map(String.init)
+                let parts = Self.fields(line, maxSplits: 3)
                 guard parts.count == 4, let mode = UInt16(parts[1], radix: 8) else { return nil }
                 directories.append(ManagedDirectory(path: parts[3], mode: mode, owner: parts[2]))
             case "file", "secret":
@@ -227,11 +239,11 @@ public struct Generation: Sendable, Hashable {
 
     /// The folders and files a MANIFEST lists, with their hashes.
     public static func entries(inManifest text: String) -> [Entry] {
-        text.split(separator: "\n").compactMap { line in
-            let fields = line.split(separator: " ", maxSplits: 5).map(String.init)
+        lines(text).compactMap { line in
+            let fields = Self.fields(line, maxSplits: 5)
             switch fields.first {
             case "dir":
-                let parts = line.split(separator: " ", maxSplits: 3).map(String.init)
+                let parts = Self.fields(line, maxSplits: 3)
                 guard parts.count == 4, let mode = UInt16(parts[1], radix: 8) else { return nil }
                 return Entry(path: parts[3], isDirectory: true, mode: mode, owner: parts[2], sha256: nil)
             case "file", "secret":
