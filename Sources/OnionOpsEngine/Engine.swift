@@ -205,33 +205,10 @@ public struct Engine: Sendable {
     {
         let hosts = try selection.resolve(in: try await topology(snapshot), source: snapshot.revision.folder)
         let connector = connector
-        let results = await Self.each(hosts, parallel: parallel) { host in
+        let results = await HostFanOut.map(hosts, parallel: parallel) { host in
             await HostHealth.read(host: host, connector: connector)
         }
         return (hosts, results)
-    }
-
-    /// `body` for every host, `parallel` at a time, results in host order.
-    static func each<Result: Sendable>(
-        _ hosts: [Host], parallel: Int, _ body: @escaping @Sendable (Host) async -> Result
-    ) async -> [Result] {
-        var results: [Int: Result] = [:]
-        await withTaskGroup(of: (Int, Result).self) { group in
-            var next = 0
-            func addNext() {
-                guard next < hosts.count else { return }
-                let index = next
-                let host = hosts[index]
-                next += 1
-                group.addTask { (index, await body(host)) }
-            }
-            for _ in 0..<max(1, parallel) { addNext() }
-            for await (index, result) in group {
-                results[index] = result
-                addNext()
-            }
-        }
-        return hosts.indices.compactMap { results[$0] }
     }
 
     public func history(_ snapshot: RevisionSnapshot, hosts selection: HostSelection, parallel: Int = 10)
@@ -240,7 +217,7 @@ public struct Engine: Sendable {
     {
         let hosts = try selection.resolve(in: try await topology(snapshot), source: snapshot.revision.folder)
         let connector = connector
-        return await Self.each(hosts, parallel: parallel) { host in
+        return await HostFanOut.map(hosts, parallel: parallel) { host in
             let store = GenerationStore(transport: connector.transport(for: host))
             var history = HostHistory(host: host.name, generations: [])
             do {

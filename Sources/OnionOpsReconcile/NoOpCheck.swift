@@ -27,23 +27,7 @@ public struct NoOpCheck: Sendable {
 
     /// Each host's verdict, in the order given.
     public func check(_ hosts: [Host]) async -> [Verdict] {
-        var verdicts: [Int: Verdict] = [:]
-        await withTaskGroup(of: (Int, Verdict).self) { group in
-            var next = 0
-            func addNext() {
-                guard next < hosts.count else { return }
-                let index = next
-                let host = hosts[index]
-                next += 1
-                group.addTask { (index, await check(host)) }
-            }
-            for _ in 0..<parallel { addNext() }
-            for await (index, verdict) in group {
-                verdicts[index] = verdict
-                addNext()
-            }
-        }
-        return hosts.indices.map { verdicts[$0] ?? .changed("not checked") }
+        await HostFanOut.map(hosts, parallel: parallel) { host in await check(host) }
     }
 
     func check(_ host: Host) async -> Verdict {
