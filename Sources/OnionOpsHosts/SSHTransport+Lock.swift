@@ -37,6 +37,12 @@ extension SSHTransport {
         } catch {
             throw HostError(host: host, code: .unreachable, message: "cannot run ssh: \(error)")
         }
+        // Keep-alives from the start, on the child's own thread: the host
+        // starts its lease the moment it prints `held`, and if this task
+        // reads that line late (every pool thread busy, seen in a loaded test
+        // run) the first keep-alive must not be late with it. Lines sent
+        // before `held` wait in the pipe and are answered once it holds.
+        child.keepAlive(every: Self.lockKeepAlive, line: Array("\n".utf8), ack: "alive")
         // The first line the script prints, past anything the login shell
         // says first (a chatty ~/.bashrc).
         var answer: String?
@@ -49,7 +55,6 @@ extension SSHTransport {
         }
         switch answer {
         case "held":
-            child.keepAlive(every: Self.lockKeepAlive, line: Array("\n".utf8), ack: "alive")
             var lock = mine
             lock.handle = SSHLockHandle(child: child, host: host, path: path)
             return lock
