@@ -156,18 +156,21 @@ final class HeldProcess: Sendable {
             let count = read(state.output, &buffer, buffer.count)
             if count > 0 {
                 state.outputText += buffer[..<count]
-                if let ack = state.ack {
-                    while state.outputText.starts(with: ack) {
-                        state.outputText.removeFirst(ack.count)
-                        state.lastAck = .now
-                    }
-                }
             } else if count == 0 || (errno != EAGAIN && errno != EINTR) {
                 _ = close(state.output)
                 state.output = -1
                 state.outputEnded = true
             } else if errno == EAGAIN {
                 break
+            }
+        }
+        // Answers to keep-alives, also those that came in the same read as
+        // a line taken since (keep-alives start before `held` is read, so
+        // `held` and `alive` can arrive together).
+        if let ack = state.ack {
+            while state.outputText.starts(with: ack) {
+                state.outputText.removeFirst(ack.count)
+                state.lastAck = .now
             }
         }
         while state.errors >= 0 {
