@@ -167,48 +167,38 @@ struct IntakeSecurityTests {
         SecretLeak.expectNone(token, in: run, droppingPrefix: "ghp_", "age stderr")
     }
 
-    @Test("age's plaintext input never has a name on disk: nothing is left after a SIGKILL")
+    @Test("sealing runs in-process: no age process, no file holding plaintext, nothing left after a SIGKILL")
     func ageInputOffDisk() throws {
         let repo = try IntakeAttackRepo()
         defer { repo.remove() }
-        let record = repo.folder.path + "/age-stdin"
-        let fakeAge = try repo.folder.write(
-            "fake-age",
-            """
-            #!/bin/sh
-            # Stands in for age: notes its pid, what its stdin is and its
-            # arguments, then hangs so the test can kill onionops mid-seal.
-            { echo $$; readlink /proc/$$/fd/0; printf '%s\\n' "$@"; } > \(record).tmp
-            mv \(record).tmp \(record)
-            exec sleep 60
-
-            """)
-        #expect(chmod(fakeAge, 0o755) == 0)
         let scratch = repo.folder.path + "/tmpdir"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        // A private mount namespace: a fresh /dev/shm and the fake age in
-        // place of /usr/bin/age, so nothing outside the test is touched.
+        let trace = repo.folder.path + "/exec-trace"
+        // A private mount namespace with a fresh /dev/shm: every program
+        // `keys new` starts is traced, and it is killed mid-run once.
         let script = """
             set -e
             mount -t tmpfs none /dev/shm
-            mount --bind \(fakeAge) /usr/bin/age
             cd \(repo.folder.path)
+            TMPDIR=\(scratch) /usr/bin/strace -f -qq -e trace=execve,memfd_create,openat -o \(trace) \
+              \(OnionOpsBinary.url.path) keys new \(IntakeAttackRepo.repo) >/dev/null 2>&1
             TMPDIR=\(scratch) \(OnionOpsBinary.url.path) keys new \(IntakeAttackRepo.repo) >/dev/null 2>&1 &
             pid=$!
-            i=0
-            while [ ! -f \(record) ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
-            kill -9 $pid
-            kill -9 "$(sed -n 1p \(record))" 2>/dev/null || true
+            sleep 0.05
+            kill -9 $pid 2>/dev/null || true
             wait $pid 2>/dev/null || true
             echo "left in /dev/shm: $(ls -A /dev/shm | tr '\\n' ' ')"
             echo "left in TMPDIR: $(ls -A \(scratch) | tr '\\n' ' ')"
             """
         let run = try Command.run("/usr/bin/unshare", ["-m", "/bin/sh", "-c", script])
-        let recorded = (try? String(contentsOfFile: record, encoding: .utf8)) ?? ""
-        #expect(!recorded.isEmpty, "the fake age never ran: \(run.output)")
-        let stdin = recorded.split(separator: "\n").dropFirst().first.map(String.init) ?? ""
-        #expect(stdin.hasPrefix("/memfd:"), "age's stdin was \(stdin), arguments: \(recorded)")
-        #expect(!recorded.contains("/dev/shm") && !recorded.contains(scratch), "a file path reached age: \(recorded)")
+        let traced = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
+        #expect(traced.contains("execve("), "nothing was traced: \(run.output)")
+        let programs = traced.split(separator: "\n").filter { $0.contains("execve(") && !$0.contains("ENOENT") }
+        #expect(!programs.contains { $0.contains("/age\"") }, "an age process ran: \(programs)")
+        #expect(!traced.contains("memfd_create"), "plaintext went to an anonymous file: \(traced.prefix(2000))")
+        #expect(
+            !traced.contains("/dev/shm/") && !traced.contains(scratch), "a temp file was opened: \(traced.prefix(2000))"
+        )
         #expect(run.output.contains("left in /dev/shm: \n"), "plaintext survived the SIGKILL: \(run.output)")
         #expect(run.output.contains("left in TMPDIR: \n"), "plaintext survived the SIGKILL: \(run.output)")
     }
