@@ -55,19 +55,10 @@ extension Spawn {
         mergeErrors: Bool = false
     ) async throws(Failure) -> Captured {
         StaleRunFolders.sweepOnce()
-        let name = (executable as NSString).lastPathComponent
         do {
-            let stdin = try AnonymousFile(name: "onionops-\(name)-in", contents: input)
-            let stdout = try AnonymousFile(name: "onionops-\(name)-out")
-            let stderr = try AnonymousFile(name: "onionops-\(name)-err")
-            // Separate open file descriptions for the child: read-only input,
-            // append-only output, as the files they replace were opened.
-            let childIn = try stdin.reopen(O_RDONLY)
-            defer { close(childIn) }
-            let childOut = try stdout.reopen(O_WRONLY | O_APPEND)
-            defer { close(childOut) }
-            let childErr = mergeErrors ? childOut : try stderr.reopen(O_WRONLY | O_APPEND)
-            defer { if !mergeErrors { close(childErr) } }
+            let files = try CaptureFiles(for: executable, input: input, mergeErrors: mergeErrors)
+            defer { files.closeChildEnds() }
+            let (childIn, childOut, childErr) = (files.childIn, files.childOut, files.childErr)
             let result = try await Subprocess.run(
                 .path(FilePath(executable)),
                 arguments: Arguments(arguments),
@@ -82,7 +73,7 @@ extension Spawn {
             case .exited(let code): status = code
             case .signaled(let signal): status = 128 + signal
             }
-            return Captured(status: status, stdout: stdout.contents(), stderr: stderr.contents())
+            return files.captured(status: status)
         } catch let failure as Failure {
             throw failure
         } catch {
@@ -135,26 +126,64 @@ extension Spawn {
         mergeErrors: Bool = false
     ) throws(Failure) -> Captured {
         StaleRunFolders.sweepOnce()
-        let name = (executable as NSString).lastPathComponent
         do {
-            let stdin = try AnonymousFile(name: "onionops-\(name)-in", contents: input)
-            let stdout = try AnonymousFile(name: "onionops-\(name)-out")
-            let stderr = try AnonymousFile(name: "onionops-\(name)-err")
-            let childIn = try stdin.reopen(O_RDONLY)
-            defer { close(childIn) }
-            let childOut = try stdout.reopen(O_WRONLY | O_APPEND)
-            defer { close(childOut) }
-            let childErr = mergeErrors ? childOut : try stderr.reopen(O_WRONLY | O_APPEND)
-            defer { if !mergeErrors { close(childErr) } }
+            let files = try CaptureFiles(for: executable, input: input, mergeErrors: mergeErrors)
+            defer { files.closeChildEnds() }
             let pid = try start(
-                executable, arguments, standardInput: childIn, standardOutput: childOut, standardError: childErr,
-                directory: directory, environment: environment)
-            let status = try wait(pid)
-            return Captured(status: status, stdout: stdout.contents(), stderr: stderr.contents())
+                executable, arguments, standardInput: files.childIn, standardOutput: files.childOut,
+                standardError: files.childErr, directory: directory, environment: environment)
+            return files.captured(status: try wait(pid))
         } catch let failure as Failure {
             throw failure
         } catch {
             throw Failure(description: "cannot run \(executable): \(error)")
         }
+    }
+}
+
+/// The anonymous files of one captured run, and the child's own
+/// descriptors to them: separate open file descriptions, read-only input
+/// and append-only output, as the named files they replace were opened.
+/// Both runners make them the same way.
+private struct CaptureFiles {
+    let stdin: AnonymousFile
+    let stdout: AnonymousFile
+    let stderr: AnonymousFile
+    let childIn: Int32
+    let childOut: Int32
+    let childErr: Int32
+    let mergeErrors: Bool
+
+    init(for executable: String, input: [UInt8], mergeErrors: Bool) throws {
+        let name = (executable as NSString).lastPathComponent
+        stdin = try AnonymousFile(name: "onionops-\(name)-in", contents: input)
+        stdout = try AnonymousFile(name: "onionops-\(name)-out")
+        stderr = try AnonymousFile(name: "onionops-\(name)-err")
+        self.mergeErrors = mergeErrors
+        childIn = try stdin.reopen(O_RDONLY)
+        do {
+            childOut = try stdout.reopen(O_WRONLY | O_APPEND)
+        } catch {
+            close(childIn)
+            throw error
+        }
+        do {
+            childErr = mergeErrors ? childOut : try stderr.reopen(O_WRONLY | O_APPEND)
+        } catch {
+            close(childIn)
+            close(childOut)
+            throw error
+        }
+    }
+
+    /// After the child has its copies (or never started).
+    func closeChildEnds() {
+        close(childIn)
+        close(childOut)
+        if !mergeErrors { close(childErr) }
+    }
+
+    func captured(status: Int32) -> Spawn.Captured {
+        Spawn.Captured(status: status, stdout: stdout.contents(), stderr: stderr.contents())
     }
 }
