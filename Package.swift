@@ -319,7 +319,10 @@ let package = Package(
         ),
         .testTarget(
             name: "OnionOpsKeysTests",
-            dependencies: ["OnionOpsKeys", "OnionOpsSecrets", "OnionOpsHosts", "OnionOpsTestSupport"],
+            dependencies: [
+                "OnionOpsKeys", "OnionOpsSecrets", "OnionOpsHosts", "OnionOpsTestSupport",
+                .product(name: "X509", package: "swift-certificates"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

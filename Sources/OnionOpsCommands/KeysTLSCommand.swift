@@ -26,7 +26,6 @@ struct KeysTLSCommand: AsyncParsableCommand {
         // One file-system sync at the end instead of an fsync per file
         // (2 s for 1,000 sites); certificates can be made again.
         store.syncEachFile = false
-        let batch = store
         var existing = Set(try store.list().tlsCertificates)
         var todo: [(address: OnionAddress, subdomains: [String], factory: TLSCertificateFactory)] = []
         for project in set.topology.projects where project.nginx.tls.source == .selfSigned {
@@ -40,6 +39,7 @@ struct KeysTLSCommand: AsyncParsableCommand {
                 todo.append((address, site.subdomains, factory))
             }
         }
+        let batch = todo.isEmpty ? store : try store.preparedForBatch()
         // Made and sealed on every core (CPU-bound: ECDSA keys, X25519),
         // reported in manifest order.
         var lines = [String](repeating: "", count: todo.count)

@@ -44,6 +44,18 @@ public struct TLSCertificateFactory: Sendable {
         return names
     }
 
+    /// `-----BEGIN CERTIFICATE-----`, base64 in lines of 64. Foundation's
+    /// encoder, not swift-asn1's `pemString`, which spent more time here
+    /// than the certificate's signature.
+    static func pem(_ certificate: Certificate) throws -> String {
+        var serializer = DER.Serializer()
+        try serializer.serialize(certificate)
+        let body = Data(serializer.serializedBytes).base64EncodedString(options: [
+            .lineLength64Characters, .endLineWithLineFeed,
+        ])
+        return "-----BEGIN CERTIFICATE-----\n\(body)\n-----END CERTIFICATE-----"
+    }
+
     /// A new key pair and a certificate for it. `now` is injected so tests
     /// (and dry runs) control the validity window.
     public func makeCertificate(
@@ -57,7 +69,9 @@ public struct TLSCertificateFactory: Sendable {
         let names = Self.dnsNames(for: onion, subdomains: subdomains)
         let notBefore = now.addingTimeInterval(-Self.backdate)
         let notAfter = now.addingTimeInterval(TimeInterval(lifetimeDays) * 86_400)
-        let key = P256.Signing.PrivateKey()
+        // swift-crypto's default makes a compact-representable key, which
+        // retries about half of all keys; TLS has no use for that form.
+        let key = P256.Signing.PrivateKey(compactRepresentable: false)
         do {
             let name = try DistinguishedName { CommonName(onion.description) }
             let extensions = try Certificate.Extensions {
@@ -79,7 +93,7 @@ public struct TLSCertificateFactory: Sendable {
                 issuerPrivateKey: Certificate.PrivateKey(key)
             )
             return TLSCertificate(
-                certificatePEM: try certificate.serializeAsPEM().pemString,
+                certificatePEM: try Self.pem(certificate),
                 privateKeyPEM: key.pemRepresentation,
                 dnsNames: names,
                 notValidBefore: certificate.notValidBefore,

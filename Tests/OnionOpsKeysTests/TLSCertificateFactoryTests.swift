@@ -2,6 +2,7 @@ import Foundation
 import OnionOpsKeys
 import OnionOpsTestSupport
 import Testing
+import X509
 
 @Suite struct TLSCertificateFactoryTests {
     /// 2030-01-01T00:00:00Z.
@@ -54,6 +55,15 @@ import Testing
         #expect(first.privateKeyPEM.hasPrefix("-----BEGIN PRIVATE KEY-----"))
         #expect(first.certificatePEM.hasPrefix("-----BEGIN CERTIFICATE-----"))
         #expect(first.notValidAfter == Self.now.addingTimeInterval(365 * 86_400))
+    }
+
+    /// The PEM is written by our own base64 wrapping (faster); it must be
+    /// what swift-certificates itself writes, byte for byte.
+    @Test func pemIsSwiftCertificatesOwnForm() throws {
+        let made = try TLSCertificateFactory().makeCertificate(
+            for: OnionKey.generate().address, subdomains: ["www"], now: Self.now)
+        let parsed = try Certificate(pemEncoded: made.certificatePEM)
+        #expect(made.certificatePEM == (try parsed.serializeAsPEM().pemString))
     }
 
     @Test func lifetimeBelowOneDayIsRefused() {
