@@ -21,6 +21,8 @@ import OnionOpsCore
 ///
 ///     S i path        stat          ->  S i type size mode owner sha256|-
 ///     G i path        read          ->  G i content
+///     P i path        live pid      ->  P i pid   (only if the first line
+///                                      is a pid and that process exists)
 ///     D path mode user               make a folder (mode in octal)
 ///     W path mode user content       atomic write
 ///     R path                         remove a file, link or empty folder
@@ -126,6 +128,17 @@ enum RemoteFileProgram {
             my $content = <$fh> // '';
             close($fh);
             print "G\t$i\t", unpack('H*', $content), "\n";
+          } elsif ($op eq 'P') {
+            my ($i, $path) = ($f[0], pack('H*', $f[1]));
+            my $leaf = enter($path, 0);
+            next unless defined $leaf;
+            my $fh = open_regular($leaf) or next;
+            my $line = <$fh> // '';
+            close($fh);
+            chomp $line;
+            next unless $line =~ /\A([1-9][0-9]{0,9})\z/ && $1 <= 2147483647;
+            my $pid = $1;
+            print "P\t$i\t$pid\n" if kill(0, $pid);
           } elsif ($op eq 'D') {
             my ($path, $mode, $user) = (pack('H*', $f[0]), oct($f[1]), pack('H*', $f[2]));
             my ($uid, $gid) = ids($user);

@@ -95,48 +95,58 @@ public struct SSHTransport: HostTransport {
     }
 
     public func stat(_ paths: [String]) async throws(HostError) -> [String: FileStatus] {
-        var lines: [String] = []
-        for (index, path) in paths.enumerated() {
-            lines.append("S\t\(index)\t\(RemoteFileProgram.hex(try hostPath(path)))")
-        }
-        let output = try await fileBatch(lines)
-        var result: [String: FileStatus] = [:]
-        for line in output.stdoutText.split(separator: "\n") {
-            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard fields.count == 7, fields[0] == "S", let index = Int(fields[1]), paths.indices.contains(index),
-                let size = Int(fields[3]), let mode = UInt16(fields[4], radix: 8)
-            else { continue }
-            result[paths[index]] = FileStatus(
-                isDirectory: fields[2] == "dir",
-                size: size,
-                mode: mode,
-                owner: String(fields[5]),
-                sha256: fields[6] == "-" ? nil : String(fields[6]),
-                isSymbolicLink: fields[2] == "link"
-            )
-        }
-        return result
+        try await look(read: [], stat: paths, livePidsIn: []).statuses
     }
 
     public func read(_ paths: [String]) async throws(HostError) -> [String: [UInt8]] {
+        try await look(read: paths, stat: [], livePidsIn: []).contents
+    }
+
+    /// The pid files read and their processes checked in one round trip.
+    public func livePids(inFiles pidFiles: [String]) async throws(HostError) -> [String: Int32] {
+        try await look(read: [], stat: [], livePidsIn: pidFiles).livePids
+    }
+
+    /// Reads (`G`), stats (`S`) and live pids (`P`) in one batch: one round
+    /// trip, whatever the mix.
+    public func look(read paths: [String], stat statPaths: [String], livePidsIn pidFiles: [String])
+        async throws(HostError) -> HostLook
+    {
         var lines: [String] = []
-        for (index, path) in paths.enumerated() {
-            lines.append("G\t\(index)\t\(RemoteFileProgram.hex(try hostPath(path)))")
+        for (op, list) in [("G", paths), ("S", statPaths), ("P", pidFiles)] {
+            for (index, path) in list.enumerated() {
+                lines.append("\(op)\t\(index)\t\(RemoteFileProgram.hex(try hostPath(path)))")
+            }
         }
+        guard !lines.isEmpty else { return HostLook() }
         let output = try await fileBatch(lines)
-        var result: [String: [UInt8]] = [:]
+        var look = HostLook()
         for line in output.stdout.split(separator: UInt8(ascii: "\n")) {
-            let fields = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
-            guard fields.count == 3, fields[0].elementsEqual("G".utf8),
-                let index = Int(String(decoding: fields[1], as: UTF8.self)), paths.indices.contains(index),
-                let content = RemoteFileProgram.unhex(Substring(String(decoding: fields[2], as: UTF8.self)))
-            else { continue }
-            result[paths[index]] = content
+            let fields = String(decoding: line, as: UTF8.self).split(separator: "\t", omittingEmptySubsequences: false)
+            guard fields.count >= 3, let index = Int(fields[1]) else { continue }
+            switch fields[0] {
+            case "G" where fields.count == 3 && paths.indices.contains(index):
+                look.contents[paths[index]] = RemoteFileProgram.unhex(fields[2])
+            case "S" where fields.count == 7 && statPaths.indices.contains(index):
+                guard let size = Int(fields[3]), let mode = UInt16(fields[4], radix: 8) else { continue }
+                look.statuses[statPaths[index]] = FileStatus(
+                    isDirectory: fields[2] == "dir",
+                    size: size,
+                    mode: mode,
+                    owner: String(fields[5]),
+                    sha256: fields[6] == "-" ? nil : String(fields[6]),
+                    isSymbolicLink: fields[2] == "link"
+                )
+            case "P" where fields.count == 3 && pidFiles.indices.contains(index):
+                look.livePids[pidFiles[index]] = Int32(fields[2])
+            default: continue
+            }
         }
-        return result
+        return look
     }
 
     public func apply(_ operations: [HostOperation]) async throws(HostError) {
+        guard !operations.isEmpty else { return }
         let batch = HostBatch(operations)
         var lines: [String] = []
         for directory in batch.directories {

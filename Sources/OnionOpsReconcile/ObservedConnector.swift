@@ -60,6 +60,18 @@ struct ObservedTransport: HostTransport {
         try await observed { () async throws(HostError) in try await base.isAlive(pid) }
     }
 
+    func livePids(inFiles pidFiles: [String]) async throws(HostError) -> [String: Int32] {
+        try await observed { () async throws(HostError) in try await base.livePids(inFiles: pidFiles) }
+    }
+
+    func look(read paths: [String], stat statPaths: [String], livePidsIn pidFiles: [String])
+        async throws(HostError) -> HostLook
+    {
+        try await observed { () async throws(HostError) in
+            try await base.look(read: paths, stat: statPaths, livePidsIn: pidFiles)
+        }
+    }
+
     func lock(owner: String) async throws(HostError) -> HostLock {
         try await observed { () async throws(HostError) in try await base.lock(owner: owner) }
     }

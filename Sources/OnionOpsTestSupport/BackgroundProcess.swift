@@ -22,7 +22,10 @@ public final class BackgroundProcess: Sendable {
 
     public init(_ executable: String, _ arguments: [String], log logPath: String) throws {
         self.logPath = logPath
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        // Emptied in place: FileManager.createFile replaces the path by a
+        // rename, which once turned /dev/null into a regular file here.
+        let descriptor = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if descriptor >= 0 { close(descriptor) }
         pid = try Spawn.start(executable, arguments, stdoutPath: logPath, stderrPath: logPath)
     }
 

@@ -33,6 +33,33 @@ public struct InMemoryTransport: HostTransport {
         }
     }
 
+    /// One call, as an SSH host answers it in one round trip.
+    public func look(read paths: [String], stat statPaths: [String], livePidsIn pidFiles: [String])
+        async throws(HostError) -> HostLook
+    {
+        try memory.call("look")
+        return try memory.withState { state throws(HostError) in
+            var look = HostLook()
+            for path in paths {
+                if let entry = state.entries[path], !entry.isDirectory { look.contents[path] = entry.content }
+            }
+            for path in statPaths {
+                if let entry = state.entries[path] { look.statuses[path] = InMemoryHost.status(of: entry) }
+            }
+            for path in pidFiles {
+                guard let entry = state.entries[path], !entry.isDirectory, let pid = PidFileText.pid(in: entry.content),
+                    state.processes.contains(pid)
+                else { continue }
+                look.livePids[path] = pid
+            }
+            return look
+        }
+    }
+
+    public func livePids(inFiles pidFiles: [String]) async throws(HostError) -> [String: Int32] {
+        try await look(read: [], stat: [], livePidsIn: pidFiles).livePids
+    }
+
     public func apply(_ operations: [HostOperation]) async throws(HostError) {
         try memory.call("apply")
         let batch = HostBatch(operations)
@@ -69,9 +96,6 @@ public struct InMemoryTransport: HostTransport {
                     exitCode: 1, stdout: [], stderr: "injected failure of \(command.joined(separator: " "))")
             }
             switch command.first {
-            case "/bin/sh" where command.count > 2 && command[2] == HostObservation.livenessScript:
-                let live = command.dropFirst(4).compactMap { Int32($0) }.filter { state.processes.contains($0) }
-                return Self.output(live.map { "\($0)\n" }.joined())
             case "/bin/sh" where command.count > 2 && command[2].contains("/proc/locks"):
                 return Self.output(state.lockHeld ? "held\n" : "free\n")
             case "/bin/kill":

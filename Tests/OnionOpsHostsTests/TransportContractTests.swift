@@ -73,6 +73,40 @@ struct TransportContractTests {
         #expect(status["/var/lib/onionops/p/x/tor1/secret"]?.owner == owner)
     }
 
+    @Test(
+        "one look reads, stats and finds the live pid of each pid file; junk, dead pids and links give none",
+        arguments: Kind.allCases)
+    func lookAndLivePids(kind: Kind) async throws {
+        let (host, folder) = try Self.makeHost(kind)
+        defer { folder.remove() }
+        let logs = try TemporaryFolder(prefix: "oo-sleep")
+        defer { logs.remove() }
+        let sleeper = try BackgroundProcess("/bin/sleep", ["30"], log: logs.path + "/sleep.log")
+        defer { sleeper.stop() }
+        let live = sleeper.pid
+        // A pid that surely does not run: above the kernel's pid_max.
+        let dead: Int32 = 2_147_483_600
+        let files = [
+            "live": "\(live)\n", "dead": "\(dead)\n", "zero": "0\n", "negative": "-1\n", "junk": "12abc\n",
+            "empty": "",
+        ]
+        try await host.apply(files.map { .write(ManagedFile(path: "/run/onionops/\($0.key).pid", text: $0.value)) })
+        // A pid file that is a link to a live pid file is not followed.
+        let root = Self.root(of: host)
+        try FileManager.default.createSymbolicLink(
+            atPath: root + "/run/onionops/link.pid", withDestinationPath: root + "/run/onionops/live.pid")
+        let pidFiles = (Array(files.keys) + ["link", "missing"]).sorted().map { "/run/onionops/\($0).pid" }
+
+        let look = try await host.look(
+            read: ["/run/onionops/live.pid", "/run/onionops/missing.pid"], stat: ["/run/onionops/dead.pid"],
+            livePidsIn: pidFiles)
+        #expect(look.livePids == ["/run/onionops/live.pid": live])
+        #expect(look.contents == ["/run/onionops/live.pid": Array("\(live)\n".utf8)])
+        #expect(look.statuses.keys.sorted() == ["/run/onionops/dead.pid"])
+        #expect(try await host.livePids(inFiles: pidFiles) == ["/run/onionops/live.pid": live])
+        #expect(try await host.look(read: [], stat: [], livePidsIn: []).livePids.isEmpty)
+    }
+
     @Test("a write replaces the old content; removals take files and empty folders", arguments: Kind.allCases)
     func replaceAndRemove(kind: Kind) async throws {
         let (host, folder) = try Self.makeHost(kind)

@@ -63,8 +63,8 @@ struct ObservationTests {
         b1.resetCalls()
         _ = try await HostObservation.read(
             HostObservation.Request(), host: fleet.hosts[0], transport: b1.transport, supervisor: b1.supervisor)
-        // index/current/pending, MANIFEST, stored files + pid files, stat,
-        // one liveness check.
-        #expect(b1.calls == ["read", "read", "read", "stat", "run /bin/sh"], "\(b1.calls)")
+        // index/current/pending, MANIFEST, then one look: stored files,
+        // pid files and their processes, every status.
+        #expect(b1.calls == ["read", "read", "look"], "\(b1.calls)")
     }
 }

@@ -224,24 +224,22 @@ public struct HostApplier: Sendable {
     /// tor runs and every service folder's hostname holds its address.
     private func checkTor(_ step: ApplyStep, _ instance: DaemonInstance, hostnames: [String: String]) async throws {
         let paths = hostnames.keys.sorted().map { $0 + "/hostname" }
-        // Under direct supervision the pid file comes in the same read as
-        // the hostnames: one round trip fewer per look.
+        // Under direct supervision the pid file and its process are looked
+        // at with the hostnames: one round trip per look.
         let pidFile: String? =
             if supervisor.kind == .direct, case .tor(let project, let index, _) = instance {
                 HostLayout.torPidFile(project: project, instance: index)
             } else { nil }
         var wrong: [String] = []
         for _ in 0..<50 {
-            let contents = try await transport.read(paths + (pidFile.map { [$0] } ?? []))
-            let running: Bool
-            if let pidFile {
-                let pid = contents[pidFile].flatMap {
-                    Int32(String(decoding: $0, as: UTF8.self).split(separator: "\n").first ?? "")
+            let look = try await transport.look(read: paths, stat: [], livePidsIn: pidFile.map { [$0] } ?? [])
+            let contents = look.contents
+            let running: Bool =
+                if let pidFile {
+                    look.livePids[pidFile] != nil
+                } else {
+                    try await supervisor.pid(instance) != nil || instance.isPublisher
                 }
-                if let pid { running = try await transport.isAlive(pid) } else { running = false }
-            } else {
-                running = try await supervisor.pid(instance) != nil || instance.isPublisher
-            }
             guard running else { throw fail(step, "\(instance) is not running") }
             wrong = hostnames.keys.sorted().filter { folder in
                 let text = contents[folder + "/hostname"].map { String(decoding: $0, as: UTF8.self) } ?? ""

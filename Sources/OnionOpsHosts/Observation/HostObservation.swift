@@ -7,9 +7,9 @@ public import OnionOpsCore
 ///
 /// It costs a fixed number of transport calls however many files and
 /// daemons the host has: one read of the generation index, current and
-/// pending records; one of the current MANIFEST; one of its stored files
-/// together with every pid and exit file; one stat; one liveness check of
-/// every pid at once.
+/// pending records; one of the current MANIFEST; then one look at its
+/// stored files, every pid and exit file, every pid's process and every
+/// status at once.
 public struct HostObservation: Sendable {
     /// What to read beyond the host's own records.
     public struct Request: Sendable {
@@ -199,44 +199,49 @@ public struct HostObservation: Sendable {
         let wanted =
             storedPaths.keys.sorted() + pidFiles.values.sorted() + exitFiles.values.sorted()
             + publisherTorPidFiles.values.sorted() + request.reads
-        let batch = wanted.isEmpty ? [:] : try await transport.read(wanted)
+        // What to stat is known from the MANIFEST before the stored files
+        // are read, so stored files, pid files, their processes and every
+        // status come in one look (one round trip to an SSH host).
+        func statPaths(_ inventory: HostDesiredState?) -> Set<String> {
+            Set(request.paths + (inventory.map { $0.directories.map(\.path) + $0.files.map(\.path) } ?? []))
+        }
+        var provisional = observed
+        if !storedPaths.isEmpty, let manifest = observed.currentManifest, let number = observed.currentNumber {
+            provisional.current = Generation.parse(number: number, manifest: manifest, contents: nil)
+        }
+        let look = try await transport.look(
+            read: wanted, stat: statPaths(provisional.snapshot.inventory).sorted(),
+            livePidsIn: Set(pidFiles.values).union(publisherTorPidFiles.values).sorted())
+        let batch = look.contents
         if !storedPaths.isEmpty, let number = observed.currentNumber, let manifest = observed.currentManifest {
             var contents: [String: [UInt8]] = [:]
             for (storedPath, path) in storedPaths { contents[path] = batch[storedPath] }
             observed.current = Generation.parse(number: number, manifest: manifest, contents: contents)
             observed.currentUnreadable = observed.current == nil
         }
+        // A current generation that does not check out is no inventory:
+        // keep only the statuses the checked inventory names.
+        let stated = statPaths(observed.snapshot.inventory)
+        observed.files = look.statuses.filter { stated.contains($0.key) }
 
-        let known = observed.snapshot.inventory
-        let paths =
-            request.paths + (known.map { $0.directories.map(\.path) + $0.files.map(\.path) } ?? [])
-        observed.files = paths.isEmpty ? [:] : try await transport.stat(Array(Set(paths)).sorted())
-
-        // Every pid from a pid file, checked at once.
         for path in request.reads { observed.contents[path] = batch[path] }
-        func pid(in path: String) -> Int32? {
-            batch[path].flatMap { Int32(String(decoding: $0, as: UTF8.self).firstLine) }
-        }
-        let written = pidFiles.compactMapValues(pid(in:))
-        let publisherTors = publisherTorPidFiles.compactMapValues(pid(in:))
-        let alive = try await transport.livePids(Set(written.values).union(publisherTors.values))
         for instance in instances {
             var daemon = Daemon(pid: nil)
             if case .publisher(let balancer, _) = instance {
                 let path = HostLayout.onionbalancePidFile(balancer: balancer)
                 let state = PublisherState.judge(
                     pidText: batch[path].map { String(decoding: $0, as: UTF8.self) },
-                    alive: written[instance].map(alive.contains) ?? false,
+                    alive: look.livePids[path] != nil,
                     exitRecord: exitFiles[balancer].flatMap { batch[$0] }.map { String(decoding: $0, as: UTF8.self) })
                 daemon.publisher = state
-                daemon.publisherTorPid = publisherTors[instance].flatMap { alive.contains($0) ? $0 : nil }
+                daemon.publisherTorPid = publisherTorPidFiles[instance].flatMap { look.livePids[$0] }
                 if direct {
                     if case .running(let pid) = state { daemon.pid = pid }
                 } else {
                     daemon.pid = try await supervisor.pid(instance)
                 }
             } else if direct {
-                daemon.pid = written[instance].flatMap { alive.contains($0) ? $0 : nil }
+                daemon.pid = pidFiles[instance].flatMap { look.livePids[$0] }
             } else {
                 daemon.pid = try await supervisor.pid(instance)
             }
@@ -253,35 +258,8 @@ public struct HostObservation: Sendable {
         case .publisher(let balancer, _): HostLayout.onionbalancePidFile(balancer: balancer)
         }
     }
-
-    /// The script that checks many pids in one command (`$@`: the pids);
-    /// it prints each live one.
-    public static let livenessScript = #"for p; do kill -0 "$p" 2>/dev/null && echo "$p"; done; exit 0"#
-}
-
-extension HostTransport {
-    /// Which of `pids` run on the host: a local host asks the kernel for
-    /// each, a remote one checks them all in one command.
-    public func livePids(_ pids: Set<Int32>) async throws(HostError) -> Set<Int32> {
-        guard pids.count > 1, !isLocal else {
-            var alive: Set<Int32> = []
-            for pid in pids where try await isAlive(pid) { alive.insert(pid) }
-            return alive
-        }
-        let output = try await run(
-            ["/bin/sh", "-c", HostObservation.livenessScript, "onionops-alive"] + pids.sorted().map(String.init),
-            input: [])
-        guard output.succeeded else {
-            throw HostError(host: host, code: .commandFailed, message: "cannot check processes: \(output.stderr)")
-        }
-        return Set(output.stdoutText.split(separator: "\n").compactMap { Int32($0) })
-    }
 }
 
 extension LocalTransport {
     public var isLocal: Bool { true }
-}
-
-extension String {
-    fileprivate var firstLine: Substring { split(separator: "\n", omittingEmptySubsequences: false).first ?? "" }
 }

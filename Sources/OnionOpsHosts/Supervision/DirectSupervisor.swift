@@ -71,8 +71,7 @@ public struct DirectSupervisor: DaemonSupervisor {
             case .nginx(let project): HostLayout.nginxPidFile(project: project)
             case .publisher(let balancer, _): HostLayout.onionbalancePidFile(balancer: balancer)
             }
-        guard let pid = try await readPid(pidFile) else { return nil }
-        return try await isAlive(pid) ? pid : nil
+        return try await livePid(pidFile)
     }
 
     public func publisherState(balancer: String) async throws(HostError) -> PublisherState {
@@ -119,7 +118,9 @@ public struct DirectSupervisor: DaemonSupervisor {
                 + torArguments + extraArguments,
             input: []
         )
-        guard output.succeeded else { throw failure("\(name) did not start: \(output.stdoutText)\(output.stderr)") }
+        guard output.succeeded else {
+            throw failure("\(name) did not start (exit \(output.exitCode)): \(output.stdoutText)\(output.stderr)")
+        }
         return try await waitForPid(pidFile)
     }
 
@@ -278,7 +279,7 @@ public struct DirectSupervisor: DaemonSupervisor {
     /// SIGTERM to the pid in `pidFile`, then SIGKILL after `grace` seconds
     /// (tor sometimes hangs on SIGTERM); waits until it is gone.
     public func stop(pidFile: String, expecting expected: ExpectedProcess, grace: Double = 5) async throws(HostError) {
-        guard let pid = try await readPid(pidFile), try await isAlive(pid) else { return }
+        guard let pid = try await livePid(pidFile) else { return }
         try await signal(pid, "TERM", expecting: expected)
         let deadline = ContinuousClock.now + .milliseconds(Int(grace * 1000))
         while ContinuousClock.now < deadline {
@@ -302,8 +303,7 @@ public struct DirectSupervisor: DaemonSupervisor {
     }
 
     private func livePid(_ pidFile: String) async throws(HostError) -> Int32? {
-        guard let pid = try await readPid(pidFile) else { return nil }
-        return try await isAlive(pid) ? pid : nil
+        try await transport.livePids(inFiles: [pidFile])[pidFile]
     }
 
     /// A daemon normally writes its pid within a second; a loaded host
