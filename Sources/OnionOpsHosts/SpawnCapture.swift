@@ -54,7 +54,8 @@ extension Spawn {
         directory: String? = nil,
         mergeErrors: Bool = false
     ) async throws(Failure) -> Captured {
-        StaleRunFolders.sweepOnce()
+        // The first run's sweep lists the temp folders: off the pool.
+        if !StaleRunFolders.swept { await BlockingPool.shared.run { StaleRunFolders.sweepOnce() } }
         do {
             let files = try CaptureFiles(for: executable, input: input, mergeErrors: mergeErrors)
             defer { files.closeChildEnds() }

@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -21,12 +22,17 @@ public enum StaleRunFolders {
 
     private static let once: Void = {
         _ = sweep(in: defaultParents)
+        done.store(true, ordering: .releasing)
     }()
+    private static let done = Atomic(false)
 
     /// Sweeps the default temp folders, at most once per process.
     static func sweepOnce() {
         _ = once
     }
+
+    /// Whether this process has swept already.
+    static var swept: Bool { done.load(ordering: .acquiring) }
 
     /// `$TMPDIR` (where older versions wrote) and /tmp (its default).
     public static var defaultParents: [String] {

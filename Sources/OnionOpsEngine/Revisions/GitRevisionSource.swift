@@ -127,21 +127,31 @@ public struct GitRevisionSource: RevisionSource {
             if !commit.isEmpty, commit != revision.id { applied.append((host.name, commit)) }
         }
         guard !applied.isEmpty else { return [] }
-        let repository: GitRepository
-        do {
-            repository = try GitRepository.openCached(url: url, cacheDirectory: stateDirectory + "/repos")
-        } catch {
-            throw RevisionError(code: .unavailable, message: "\(description): \(error)")
+        // libgit2's walk of the history blocks: on its own thread.
+        let commits = Set(applied.map(\.commit))
+        let verdicts = try await GitThread.run { () throws(RevisionError) -> [String: Result<Bool, GitError>] in
+            let repository: GitRepository
+            do {
+                repository = try GitRepository.openCached(url: url, cacheDirectory: stateDirectory + "/repos")
+            } catch {
+                throw RevisionError(code: .unavailable, message: "\(description): \(error)")
+            }
+            var verdicts: [String: Result<Bool, GitError>] = [:]
+            for commit in commits {
+                verdicts[commit] = Result { () throws(GitError) in try repository.descends(revision.id, from: commit) }
+            }
+            return verdicts
         }
         var notes: [String] = []
         for (host, commit) in applied {
             let shown = commit.count == 40 ? String(commit.prefix(12)) : "'\(commit.prefix(64))'"
             let why: String
-            do {
-                if try repository.descends(revision.id, from: commit) { continue }
-                why = "does not descend from \(shown), which \(host) runs"
-            } catch {
+            switch verdicts[commit] {
+            case .success(true): continue
+            case .success(false): why = "does not descend from \(shown), which \(host) runs"
+            case .failure(let error):
                 why = "cannot be shown to descend from \(shown), which \(host) runs (\(error.message))"
+            case nil: why = "cannot be shown to descend from \(shown), which \(host) runs"
             }
             let line = "commit \(revision.shortID) on \(branch) \(why)"
             guard allowNonDescendant else {
