@@ -115,6 +115,7 @@ final class ProxyEndToEndTests {
               - {name: X-Onion-Gateway, value: onionops}
             rewrite: {hardMode: 1, preserve: [keep@example.org], disableSRI: true, dropUnrewritable: true}
             upstream: {caFile: \(caFile)}
+            foreignSites: [{onion: \(TestOnions.c), upstream: other.org}]
         """
     }
 
@@ -146,7 +147,7 @@ final class ProxyEndToEndTests {
                 }
                 location = /words {
                     default_type text/html;
-                    return 200 'a notexample.org b example.org.evil.com c keep@example.org d <script integrity="sha384-abc" src="https://example.org/s.js"></script>';
+                    return 200 'a notexample.org b example.org.evil.com c keep@example.org d <script integrity="sha384-abc" src="https://example.org/s.js"></script> e https://other.org/x';
                 }
                 location = /many {
                     add_header Link "<https://example.org/a>; rel=preload, <https://static.example.org/b>; rel=preload";
@@ -246,12 +247,13 @@ final class ProxyEndToEndTests {
         #expect(body.hasPrefix("host=x.y.example.org sni=x.y.example.org "), "\(body)")
     }
 
-    @Test("bodies: word boundaries, preserved strings, SRI attributes stripped")
+    @Test("bodies: word boundaries, preserved strings, SRI attributes stripped, foreign sites rewritten")
     func words() throws {
         let body = try fetch("/words").body
         #expect(body.contains("a notexample.org b example.org.evil.com c keep@example.org d"), "\(body)")
         #expect(body.contains("src=\"https://\(Self.onion)/s.js\""), "\(body)")
         #expect(!body.contains("integrity"), "\(body)")
+        #expect(body.contains("e https://\(TestOnions.c)/x"), "foreign site: \(body)")
     }
 
     @Test("every occurrence in a header is rewritten; HSTS and fingerprints are withheld")
