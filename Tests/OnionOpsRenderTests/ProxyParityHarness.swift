@@ -66,6 +66,7 @@ final class ProxyParityHarness {
             dns = try DNSTestResolver(folder: folder, records: ["cdn.test": "127.0.0.1"])
         } catch {
             await site.stop()
+            folder.remove()
             throw error
         }
         let manifest = Self.manifest(
@@ -96,6 +97,7 @@ final class ProxyParityHarness {
         } catch {
             dns.stop()
             await site.stop()
+            folder.remove()
             throw error
         }
         let socket = socketDirectory + "/p443.sock"
