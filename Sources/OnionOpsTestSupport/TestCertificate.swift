@@ -6,7 +6,11 @@ public struct TestCertificate: Sendable {
     public var certificatePEM: Data
     public var keyPEM: Data
 
-    public static func make(commonName: String = "onionops-test") throws -> TestCertificate {
+    /// `alternativeNames` become DNS subjectAltNames, so a verifying client
+    /// (nginx with proxy_ssl_verify) can trust the certificate by name.
+    public static func make(commonName: String = "onionops-test", alternativeNames: [String] = []) throws
+        -> TestCertificate
+    {
         let folder = try TemporaryFolder(prefix: "oo-cert")
         defer { folder.remove() }
         let result = try Command.run(
@@ -16,6 +20,9 @@ public struct TestCertificate: Sendable {
                 "-keyout", folder.path + "/key.pem", "-out", folder.path + "/cert.pem", "-days", "2",
                 "-subj", "/CN=\(commonName)",
             ]
+                + (alternativeNames.isEmpty
+                    ? []
+                    : ["-addext", "subjectAltName=" + alternativeNames.map { "DNS:" + $0 }.joined(separator: ",")])
         )
         guard result.succeeded else { throw SandboxTree.Failure(description: "openssl: \(result.output)") }
         return TestCertificate(

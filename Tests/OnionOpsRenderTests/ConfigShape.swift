@@ -40,6 +40,17 @@ enum ConfigShape {
             if block { blocks.append(name) }
             words = []
         }
+        /// A `*_by_lua_block` holds Lua, not directives: one opaque
+        /// directive, its braces balanced.
+        func skipLua() throws {
+            var open = 1
+            while open > 0, let next = characters.popFirst() {
+                if next == "{" { open += 1 }
+                if next == "}" { open -= 1 }
+            }
+            guard open == 0 else { throw ParseError(description: "unterminated Lua block") }
+            blocks.removeLast()
+        }
 
         while let scalar = characters.popFirst() {
             switch scalar {
@@ -67,7 +78,9 @@ enum ConfigShape {
                 try emit(block: false)
             case "{":
                 endWord()
+                let lua = words.first?.hasSuffix("_by_lua_block") == true
                 try emit(block: true)
+                if lua { try skipLua() }
             case "}":
                 endWord()
                 guard words.isEmpty, blocks.popLast() != nil else { throw ParseError(description: "unbalanced }") }

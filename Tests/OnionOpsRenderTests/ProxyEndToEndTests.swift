@@ -22,7 +22,8 @@ final class ProxyEndToEndTests {
 
     init() throws {
         folder = try TemporaryFolder(prefix: "oo-e2e")
-        let certificate = try TestCertificate.make(commonName: "example.org")
+        let certificate = try TestCertificate.make(
+            commonName: "example.org", alternativeNames: ["example.org", "www.example.org", "static.example.org"])
         try folder.write("up/cert.pem", certificate.certificatePEM)
         try folder.write("up/key.pem", certificate.keyPEM)
 
@@ -49,7 +50,10 @@ final class ProxyEndToEndTests {
         port = upstreamPort
 
         // The proxy: a one-project topology rendered and put in place.
-        let manifest = Self.manifest(root: folder.path + "/edge-1", upstreamPort: port)
+        // The proxy verifies the upstream's certificate: it trusts the
+        // test upstream's self-signed one.
+        let manifest = Self.manifest(
+            root: folder.path + "/edge-1", upstreamPort: port, caFile: folder.path + "/up/cert.pem")
         let result = ManifestLoader().load([ManifestFile(path: "e2e.yaml", text: manifest)])
         guard result.isValid else {
             throw SandboxTree.Failure(description: result.diagnostics.map(\.description).joined(separator: "\n"))
@@ -83,7 +87,7 @@ final class ProxyEndToEndTests {
 
     // MARK: Fixtures
 
-    static func manifest(root: String, upstreamPort: Int) -> String {
+    static func manifest(root: String, upstreamPort: Int, caFile: String) -> String {
         """
         apiVersion: onionops/v1
         kind: Host
@@ -108,6 +112,8 @@ final class ProxyEndToEndTests {
               userAgents: [EvilBot]
             upstreamHeaders:
               - {name: X-Onion-Gateway, value: onionops}
+            rewrite: {hardMode: 1}
+            upstream: {caFile: \(caFile)}
         """
     }
 

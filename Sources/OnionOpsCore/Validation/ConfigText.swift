@@ -146,6 +146,54 @@ public enum ConfigText {
         matchesNumberWithSuffix(text, suffixes: ["", "ms", "s", "m", "h", "d", "w", "M", "y"])
     }
 
+    /// A DNS server for nginx's `resolver`: an IPv4 address or a bracketed
+    /// IPv6 address, optionally with `:port`. Names are refused: nginx
+    /// would resolve them once, at start, through the system.
+    public static func isResolverAddress(_ text: String) -> Bool {
+        if isIPv4(text) { return true }
+        if text.hasPrefix("[") {
+            if text.hasSuffix("]") { return isIPv6(String(text.dropFirst().dropLast())) }
+            return isHostPort(text)
+        }
+        guard let colon = text.lastIndex(of: ":") else { return false }
+        return isIPv4(String(text[..<colon])) && isHostPort(text)
+    }
+
+    /// A MIME type without parameters: `text/html`, `application/ld+json`.
+    public static func isMIMEType(_ text: String) -> Bool {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, text.utf8.count <= 127 else { return false }
+        return parts.allSatisfy { part in
+            !part.isEmpty && part.utf8.allSatisfy { isLowerAlnum($0) || ".+-_".utf8.contains($0) }
+        }
+    }
+
+    /// An http(s) URL of an origin or a page, as sent in Origin or Referer:
+    /// scheme, a DNS name or IPv4, optional port, optional path and query
+    /// of URL characters.
+    public static func isHTTPURL(_ text: String) -> Bool {
+        guard text.utf8.count <= 1024 else { return false }
+        let rest: Substring
+        if text.hasPrefix("https://") {
+            rest = text.dropFirst(8)
+        } else if text.hasPrefix("http://") {
+            rest = text.dropFirst(7)
+        } else {
+            return false
+        }
+        let authority = rest.prefix { $0 != "/" }
+        let path = rest.dropFirst(authority.count)
+        let host: Substring
+        if let colon = authority.lastIndex(of: ":") {
+            host = authority[..<colon]
+            guard isHostPort(String(authority)) else { return false }
+        } else {
+            host = authority
+        }
+        guard isDNSName(String(host), minLabels: 1) || isIPv4(String(host)) else { return false }
+        return path.utf8.allSatisfy { isLowerAlnum($0) || isUpper($0) || "/._~%-+@!*,:=&?()".utf8.contains($0) }
+    }
+
     private static func matchesNumberWithSuffix(_ text: String, suffixes: [String]) -> Bool {
         let digits = text.prefix { $0.isASCIIDigit }
         guard !digits.isEmpty, digits.count <= 12 else { return false }

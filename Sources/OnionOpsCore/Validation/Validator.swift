@@ -14,6 +14,7 @@ public struct Validator: Sendable {
         SiteRule(),
         TorOptionsRule(),
         NginxOptionsRule(),
+        ProxyOptionsRule(),
         SoftmapRule(),
         SiteSharingRule(),
         SocketPathRule(),

@@ -82,6 +82,12 @@ struct MappingReader {
         return ScalarReader.string(node, path: childPath(key), context: context)
     }
 
+    /// A string that may be written as `null` for "not set".
+    func nullableString(_ key: String) -> String? {
+        guard let node = value(key), !node.isNull else { return nil }
+        return ScalarReader.string(node, path: childPath(key), context: context)
+    }
+
     /// A required string. When `critical`, its absence makes the whole
     /// object unusable; otherwise only the enclosing item is dropped.
     func requiredString(_ key: String, critical: Bool = true) -> String? {

@@ -56,7 +56,10 @@ enum ProjectDecoder {
         let nginx =
             spec.mapping(
                 "nginx",
-                allowed: ["forceHttps", "helloOnion", "block", "cache", "upstreamHeaders", "tls"]
+                allowed: [
+                    "forceHttps", "helloOnion", "block", "cache", "upstreamHeaders", "tls", "subdomains",
+                    "foreignSites", "rewrite", "requests", "responses", "upstream",
+                ]
             ).map(decodeNginx) ?? NginxOptions()
 
         guard let mode, let placement else { return nil }
@@ -140,7 +143,7 @@ enum ProjectDecoder {
                 validFor: reader.string("validFor") ?? cacheDefaults.validFor
             )
         }
-        let headers = (nginx.sequence("upstreamHeaders") ?? []).compactMap { item -> HeaderField? in
+        let headers = nginx.sequence("upstreamHeaders")?.compactMap { item -> HeaderField? in
             guard
                 let reader = MappingReader(
                     item.node, path: item.path, allowed: ["name", "value"], context: nginx.context),
@@ -161,8 +164,84 @@ enum ProjectDecoder {
             helloOnion: nginx.bool("helloOnion") ?? defaults.helloOnion,
             block: block ?? defaults.block,
             cache: cache ?? defaults.cache,
-            upstreamHeaders: headers,
-            tls: tls ?? defaults.tls
+            upstreamHeaders: headers ?? (nginx.has("upstreamHeaders") ? [] : defaults.upstreamHeaders),
+            tls: tls ?? defaults.tls,
+            subdomains: nginx.choice("subdomains", as: SubdomainPolicy.self) ?? defaults.subdomains,
+            foreignSites: decodeForeignSites(nginx),
+            rewrite: nginx.mapping(
+                "rewrite", allowed: ["hardMode", "preserve", "types", "disableSRI", "dropUnrewritable"]
+            ).map(decodeRewrite) ?? defaults.rewrite,
+            requests: nginx.mapping(
+                "requests", allowed: ["deonionifyPostBodies", "injectOrigin", "injectReferer", "maxBodySize"]
+            ).map(decodeRequests) ?? defaults.requests,
+            responses: nginx.mapping(
+                "responses", allowed: ["suppressHSTS", "suppressHPKP", "suppressCSP", "purgeFingerprints"]
+            ).map(decodeResponses) ?? defaults.responses,
+            upstream: nginx.mapping(
+                "upstream",
+                allowed: [
+                    "scheme", "resolver", "resolverValid", "resolverTimeout", "connectTimeout", "readTimeout",
+                    "sendTimeout", "verifyTLS", "caFile",
+                ]
+            ).map(decodeUpstream) ?? defaults.upstream
+        )
+    }
+
+    private static func decodeForeignSites(_ nginx: MappingReader) -> [ForeignSite] {
+        (nginx.sequence("foreignSites") ?? []).compactMap { item -> ForeignSite? in
+            guard
+                let reader = MappingReader(
+                    item.node, path: item.path, allowed: ["onion", "upstream"], context: nginx.context),
+                let onion = reader.requiredString("onion", critical: false),
+                let upstream = reader.requiredString("upstream", critical: false)
+            else { return nil }
+            return ForeignSite(onion: onion, upstream: upstream)
+        }
+    }
+
+    private static func decodeRewrite(_ reader: MappingReader) -> RewriteOptions {
+        let defaults = RewriteOptions()
+        return RewriteOptions(
+            hardMode: reader.int("hardMode") ?? defaults.hardMode,
+            preserve: reader.stringList("preserve") ?? defaults.preserve,
+            types: reader.stringList("types") ?? defaults.types,
+            disableSRI: reader.bool("disableSRI") ?? defaults.disableSRI,
+            dropUnrewritable: reader.bool("dropUnrewritable") ?? defaults.dropUnrewritable
+        )
+    }
+
+    private static func decodeRequests(_ reader: MappingReader) -> RequestOptions {
+        let defaults = RequestOptions()
+        return RequestOptions(
+            deonionifyPostBodies: reader.bool("deonionifyPostBodies") ?? defaults.deonionifyPostBodies,
+            injectOrigin: reader.nullableString("injectOrigin"),
+            injectReferer: reader.nullableString("injectReferer"),
+            maxBodySize: reader.string("maxBodySize") ?? defaults.maxBodySize
+        )
+    }
+
+    private static func decodeResponses(_ reader: MappingReader) -> ResponseOptions {
+        let defaults = ResponseOptions()
+        return ResponseOptions(
+            suppressHSTS: reader.bool("suppressHSTS") ?? defaults.suppressHSTS,
+            suppressHPKP: reader.bool("suppressHPKP") ?? defaults.suppressHPKP,
+            suppressCSP: reader.bool("suppressCSP") ?? defaults.suppressCSP,
+            purgeFingerprints: reader.bool("purgeFingerprints") ?? defaults.purgeFingerprints
+        )
+    }
+
+    private static func decodeUpstream(_ reader: MappingReader) -> UpstreamOptions {
+        let defaults = UpstreamOptions()
+        return UpstreamOptions(
+            scheme: reader.choice("scheme", as: UpstreamScheme.self) ?? defaults.scheme,
+            resolver: reader.stringList("resolver") ?? defaults.resolver,
+            resolverValid: reader.string("resolverValid") ?? defaults.resolverValid,
+            resolverTimeout: reader.string("resolverTimeout") ?? defaults.resolverTimeout,
+            connectTimeout: reader.string("connectTimeout") ?? defaults.connectTimeout,
+            readTimeout: reader.string("readTimeout") ?? defaults.readTimeout,
+            sendTimeout: reader.string("sendTimeout") ?? defaults.sendTimeout,
+            verifyTLS: reader.bool("verifyTLS") ?? defaults.verifyTLS,
+            caFile: reader.string("caFile") ?? defaults.caFile
         )
     }
 }

@@ -2,43 +2,32 @@ import OnionOpsCore
 
 /// One nginx per project per host: listens on the unix sockets the
 /// project's tor instances point at, picks the site by Host (and SNI), and
-/// proxies to the upstream over HTTPS, rewriting the upstream's names to
-/// onion names on the way back.
+/// proxies to the upstream, rewriting upstream names to onion names on the
+/// way back and onion names to upstream names on the way in.
 ///
-/// Stock Debian nginx modules only: sub_filter (literal, so upstream
-/// bodies are fetched with `Accept-Encoding: identity`), map, proxy_redirect
-/// and proxy_cookie_domain. Header values (Refresh, CSP, CORS) are rewritten
-/// through chains of regex maps, one occurrence per link.
+/// Tools, least powerful first: core nginx (map, proxy_hide_header,
+/// proxy_set_header, resolver) wherever it does the job exactly;
+/// subs_filter for bodies (regexes with word boundaries, no pattern cap);
+/// Lua for headers and request parts that carry any number of names (see
+/// NginxLua). Upstream bodies are fetched with `Accept-Encoding: identity`
+/// so the filters see plain text.
 struct NginxConfigRenderer {
     let layout: HostLayout
     let host: Host
     let project: Project
     let sites: [SiteNames]
 
-    /// Occurrences of upstream names rewritten in one CSP header.
-    static let headerRewriteDepth = 6
+    private var names: [NameRewrite] { NameRewrite.all(sites: sites, foreign: project.nginx.foreignSites) }
 
-    static let rewrittenTypes = [
-        "text/css", "text/xml", "text/javascript", "application/javascript", "application/x-javascript",
-        "application/json", "application/ld+json", "application/manifest+json", "application/xml",
-        "application/rss+xml", "application/atom+xml", "image/svg+xml",
-    ]
-
-    /// Response headers whose upstream names become onion names, and the
-    /// variable prefix of each chain.
-    static let rewrittenHeaders: [(header: String, variable: String, depth: Int)] = [
-        ("Location", "", 0),  // handled by proxy_redirect
-        ("Refresh", "oo_refresh", 1),
-        ("Content-Security-Policy", "oo_csp", headerRewriteDepth),
-        ("Content-Security-Policy-Report-Only", "oo_cspro", headerRewriteDepth),
-        ("Access-Control-Allow-Origin", "oo_acao", 1),
-    ]
+    /// Every config rewrites bodies (subs_filter) and headers (Lua).
+    private var modules: [NginxModule] { [.subsFilter, .ndk, .lua] }
 
     func render() -> String {
         var nginx = NginxWriter(
             header: FileHeader.lines("Project \(project.name), nginx-\(project.name)", host: host.name))
         let logs = layout.resolve(HostLayout.nginxLogDirectory(project: project.name))
         nginx.blank()
+        for module in modules.sorted() { nginx.directive("load_module", module.path) }
         nginx.directive("user", host.nginx.user)
         nginx.directive("worker_processes", "auto")
         nginx.directive("pid", layout.resolve(HostLayout.nginxPidFile(project: project.name)))
@@ -71,9 +60,10 @@ struct NginxConfigRenderer {
             http.blank()
             hostMaps(&http)
             blockMaps(&http)
-            headerMaps(&http)
-            upstreams(&http)
+            requestMaps(&http)
             proxySettings(&http)
+            bodyRewrites(&http)
+            luaBlocks(&http)
             http.blank()
             defaultServer(&http)
             for site in sites {
@@ -85,21 +75,43 @@ struct NginxConfigRenderer {
 
     // MARK: http-level maps
 
+    private var anyDepth: Bool { project.nginx.subdomains == .any }
+
+    private var defaultPort: Int { project.nginx.upstream.scheme == .https ? 443 : 80 }
+
+    /// `$oo_upstream_host` is the upstream host an onion host stands for;
+    /// `$oo_target` is where nginx connects (that host and the default
+    /// port, or the site's upstreamAddress).
     private func hostMaps(_ http: inout NginxWriter) {
-        http.comment("Which upstream host, and which upstream group, each onion host stands for.")
+        if anyDepth {
+            http.comment("The subdomain part of an onion host, at any depth: x.y.<onion> -> x.y.")
+            http.block("map", "$host", "$oo_subdomain") { map in
+                map.entry("default", "\"\"")
+                map.entry(NginxWriter.quoted("~^(?<oo_sub>.+\\.)[a-z2-7]{56}\\.onion$"), "$oo_sub")
+            }
+        }
+        http.comment("Which upstream host each onion host stands for.")
         http.block("map", "$host", "$oo_upstream_host") { map in
             map.directive("hostnames")
             map.entry("default", "\"\"")
             for site in sites {
-                for pair in site.pairs { map.entry(pair.onionHost, pair.upstreamHost) }
+                if anyDepth {
+                    // `.<onion>` matches the onion and every name under it.
+                    map.entry("." + site.onion, "\"${oo_subdomain}\(site.site.upstream)\"")
+                } else {
+                    for pair in site.pairs { map.entry(pair.onionHost, pair.upstreamHost) }
+                }
             }
         }
-        http.block("map", "$host", "$oo_upstream") { map in
+        http.block("map", "$host", "$oo_target") { map in
             map.directive("hostnames")
             map.entry("default", "\"\"")
-            for (siteIndex, site) in sites.enumerated() {
-                for (nameIndex, pair) in site.pairs.enumerated() {
-                    map.entry(pair.onionHost, upstreamName(siteIndex, nameIndex))
+            for site in sites {
+                let target = site.site.upstreamAddress ?? "${oo_upstream_host}:\(defaultPort)"
+                if anyDepth {
+                    map.entry("." + site.onion, "\"\(target)\"")
+                } else {
+                    for pair in site.pairs { map.entry(pair.onionHost, "\"\(target)\"") }
                 }
             }
         }
@@ -149,44 +161,13 @@ struct NginxConfigRenderer {
         return ["\(name).\(site.onion)"]
     }
 
-    private func headerMaps(_ http: inout NginxWriter) {
-        http.comment("Upstream names in response headers become onion names, one occurrence per link.")
-        // The same entries in every link of every chain: build them once.
-        let entries = sites.map { site in
-            (
-                NginxWriter.quoted("~^(?<oo_a>.*)" + NginxWriter.regexLiteral(site.site.upstream) + "(?<oo_b>.*)$"),
-                "\"${oo_a}\(site.onion)${oo_b}\""
-            )
-        }
-        for (header, variable, depth) in Self.rewrittenHeaders where depth > 0 {
-            var source = "$upstream_http_" + header.lowercased().replacing("-", with: "_")
-            for link in 1...depth {
-                let target = link == depth ? "$\(variable)" : "$\(variable)_\(link)"
-                http.block("map", source, target) { map in
-                    map.entry("default", source)
-                    for (pattern, replacement) in entries { map.entry(pattern, replacement) }
-                }
-                source = target
-            }
+    private func requestMaps(_ http: inout NginxWriter) {
+        http.comment("WebSockets: pass Upgrade on, close other upstream connections.")
+        http.block("map", "$http_upgrade", "$oo_connection") { map in
+            map.entry("default", "upgrade")
+            map.entry("\"\"", "close")
         }
         http.blank()
-    }
-
-    private func upstreams(_ http: inout NginxWriter) {
-        for (siteIndex, site) in sites.enumerated() {
-            for (nameIndex, pair) in site.pairs.enumerated() {
-                let server = site.site.upstreamAddress ?? "\(pair.upstreamHost):443"
-                http.block("upstream", upstreamName(siteIndex, nameIndex)) { upstream in
-                    upstream.directive("server", server)
-                    upstream.directive("keepalive", "8")
-                }
-            }
-        }
-        http.blank()
-    }
-
-    private func upstreamName(_ site: Int, _ name: Int) -> String {
-        "oo_upstream_\(site)_\(name)"
     }
 
     // MARK: servers
@@ -226,20 +207,26 @@ struct NginxConfigRenderer {
         http.blank()
     }
 
+    /// Any depth: the onion and every name under it; listed: exactly the
+    /// apex and the listed subdomains.
+    private func serverNames(_ site: SiteNames) -> String {
+        anyDepth ? "\(site.onion) *.\(site.onion)" : site.onionHosts.joined(separator: " ")
+    }
+
     private func siteServers(_ http: inout NginxWriter, _ site: SiteNames) {
         let forceHttps = project.nginx.forceHttps
         http.comment("Site \(site.onion) -> \(site.site.upstream)")
         http.block("server") { server in
             listen(&server, port: 443)
             if !forceHttps { listen(&server, port: 80) }
-            server.directive("server_name", site.onionHosts.joined(separator: " "))
+            server.directive("server_name", serverNames(site))
             tls(&server, site)
             siteBody(&server)
         }
         if forceHttps {
             http.block("server") { server in
                 listen(&server, port: 80)
-                server.directive("server_name", site.onionHosts.joined(separator: " "))
+                server.directive("server_name", serverNames(site))
                 helloOnion(&server)
                 server.block("location", "/") { location in
                     location.directive("return", "307", "https://$host$request_uri")
@@ -270,7 +257,9 @@ struct NginxConfigRenderer {
             server.block("location", "^~", NginxWriter.quoted(path)) { $0.directive("return", "403") }
         }
         server.block("location", "/") { location in
-            location.directive("proxy_pass", "https://$oo_upstream")
+            // A variable target: nginx resolves names per request through
+            // `resolver` (no upstream{} block, so no keepalive pool).
+            location.directive("proxy_pass", "\(project.nginx.upstream.scheme.rawValue)://$oo_target")
         }
     }
 
@@ -279,50 +268,107 @@ struct NginxConfigRenderer {
     /// locations inherit them, which keeps the file linear in the number of
     /// sites. Nothing below redefines these directives, which would stop
     /// the inheritance.
-    private func proxySettings(_ location: inout NginxWriter) {
-        location.comment("Proxy settings and rewrites inherited by every site's location.")
-        location.directive("proxy_http_version", "1.1")
-        location.directive("proxy_set_header", "Host", "$oo_upstream_host")
-        location.directive("proxy_set_header", "Connection", "\"\"")
-        // sub_filter cannot rewrite compressed bodies.
-        location.directive("proxy_set_header", "Accept-Encoding", "identity")
-        for header in project.nginx.upstreamHeaders {
-            location.directive("proxy_set_header", header.name, NginxWriter.quoted(header.value))
+    private func proxySettings(_ http: inout NginxWriter) {
+        let options = project.nginx
+        let upstream = options.upstream
+        http.comment("Proxy settings inherited by every site's location.")
+        http.directive("resolver", (upstream.resolver + ["valid=\(upstream.resolverValid)"]).joined(separator: " "))
+        http.directive("resolver_timeout", upstream.resolverTimeout)
+        http.directive("proxy_connect_timeout", upstream.connectTimeout)
+        http.directive("proxy_read_timeout", upstream.readTimeout)
+        http.directive("proxy_send_timeout", upstream.sendTimeout)
+        http.directive("client_max_body_size", options.requests.maxBodySize)
+        if options.requests.deonionifyPostBodies {
+            // Bodies stay in memory, where Lua can rewrite them.
+            http.directive("client_body_buffer_size", options.requests.maxBodySize)
         }
-        location.directive("proxy_ssl_server_name", "on")
-        location.directive("proxy_ssl_name", "$oo_upstream_host")
-        for site in sites {
-            let domain = NginxWriter.regexLiteral(site.site.upstream)
-            location.directive(
-                "proxy_redirect",
-                NginxWriter.quoted("~^(?<oo_rs>https?://)(?<oo_rh>([a-z0-9-]+\\.)*)\(domain)(?<oo_rp>[:/?#].*)?$"),
-                "\"${oo_rs}${oo_rh}\(site.onion)${oo_rp}\""
-            )
-            location.directive(
-                "proxy_cookie_domain",
-                NginxWriter.quoted("~^(?<oo_cd>.*\\.)?\(domain)$"),
-                "\"${oo_cd}\(site.onion)\""
-            )
+        http.directive("proxy_http_version", "1.1")
+        http.directive("proxy_set_header", "Host", "$oo_upstream_host")
+        http.directive("proxy_set_header", "Upgrade", "$http_upgrade")
+        http.directive("proxy_set_header", "Connection", "$oo_connection")
+        // The filters cannot rewrite compressed bodies.
+        http.directive("proxy_set_header", "Accept-Encoding", "identity")
+        if let origin = options.requests.injectOrigin {
+            http.directive("proxy_set_header", "Origin", NginxWriter.quoted(origin))
         }
-        for (header, variable, depth) in Self.rewrittenHeaders where depth > 0 {
-            location.directive("proxy_hide_header", header)
-            location.directive("add_header", header, "$\(variable)", "always")
+        if let referer = options.requests.injectReferer {
+            http.directive("proxy_set_header", "Referer", NginxWriter.quoted(referer))
         }
-        location.directive("sub_filter_once", "off")
-        location.directive("sub_filter_types", Self.rewrittenTypes.joined(separator: " "))
-        for site in sites {
-            location.directive("sub_filter", NginxWriter.quoted(site.site.upstream), NginxWriter.quoted(site.onion))
-            // The dot-escaped form found in inline scripts and regexes.
-            location.directive(
-                "sub_filter",
-                NginxWriter.quoted(site.site.upstream.replacing(".", with: "\\.")),
-                NginxWriter.quoted(site.onion.replacing(".", with: "\\."))
-            )
+        if project.tor.exportCircuitID == .haproxy {
+            http.directive("proxy_set_header", "X-Onion-CircuitID", "$proxy_protocol_addr")
         }
-        if project.nginx.cache.enabled {
-            location.directive("proxy_cache", "oo_cache")
-            location.directive("proxy_cache_key", "$scheme$host$request_uri")
-            location.directive("proxy_cache_valid", "200", "301", "302", project.nginx.cache.validFor)
+        for header in options.upstreamHeaders {
+            http.directive("proxy_set_header", header.name, NginxWriter.quoted(header.value))
         }
+        if upstream.scheme == .https {
+            http.directive("proxy_ssl_server_name", "on")
+            http.directive("proxy_ssl_name", "$oo_upstream_host")
+            http.directive("proxy_ssl_protocols", "TLSv1.2", "TLSv1.3")
+            if upstream.verifyTLS {
+                http.directive("proxy_ssl_verify", "on")
+                http.directive("proxy_ssl_verify_depth", "4")
+                http.directive("proxy_ssl_trusted_certificate", upstream.caFile)
+            }
+        }
+        let responses = options.responses
+        var hidden: [String] = []
+        if responses.suppressHSTS { hidden.append("Strict-Transport-Security") }
+        if responses.suppressHPKP { hidden += ["Public-Key-Pins", "Public-Key-Pins-Report-Only"] }
+        if responses.suppressCSP { hidden += ["Content-Security-Policy", "Content-Security-Policy-Report-Only"] }
+        if responses.purgeFingerprints { hidden += ResponseOptions.fingerprintHeaders.filter { $0 != "Server" } }
+        for header in hidden { http.directive("proxy_hide_header", header) }
+        if options.cache.enabled {
+            http.directive("proxy_cache", "oo_cache")
+            http.directive("proxy_cache_key", "$scheme$host$request_uri")
+            http.directive("proxy_cache_valid", "200", "301", "302", options.cache.validFor)
+        }
+        http.blank()
+    }
+
+    /// Upstream names become onion names in bodies: preserved strings are
+    /// swapped for placeholders first and back last, as Onionspray does.
+    private func bodyRewrites(_ http: inout NginxWriter) {
+        let rewrite = project.nginx.rewrite
+        http.comment("Body rewriting (subs_filter, applied in this order).")
+        http.directive("subs_filter_types", rewrite.types.joined(separator: " "))
+        let placeholders = rewrite.preserve.enumerated().map { index, text in
+            (text, "oopreserve\(Self.nonce(project.name + "\u{0}" + text))x\(index)")
+        }
+        for (text, placeholder) in placeholders {
+            http.directive("subs_filter", NginxWriter.quoted(text), placeholder)
+        }
+        if rewrite.disableSRI {
+            // Rewritten scripts and styles no longer match their hashes.
+            http.directive(
+                "subs_filter", NginxWriter.quoted("\\sintegrity\\s*=\\s*(\"[^\"]*\"|'[^']*'|[^\\s>]+)"),
+                "\"\"", "gir")
+        }
+        for name in names {
+            let rule = name.bodyRule(hardMode: rewrite.hardMode)
+            http.directive("subs_filter", NginxWriter.quoted(rule.pattern), NginxWriter.quoted(rule.replacement), "gir")
+        }
+        for (text, placeholder) in placeholders {
+            http.directive("subs_filter", placeholder, NginxWriter.quoted(text))
+        }
+        http.blank()
+    }
+
+    private func luaBlocks(_ http: inout NginxWriter) {
+        let lua = NginxLua(project: project, names: names)
+        http.comment("Headers and request parts that carry any number of names (Lua).")
+        http.luaBlock("init_by_lua_block", lua.initLines)
+        http.luaBlock("rewrite_by_lua_block", lua.rewriteLines)
+        http.luaBlock("header_filter_by_lua_block", lua.headerFilterLines)
+        if project.nginx.rewrite.dropUnrewritable {
+            http.luaBlock("body_filter_by_lua_block", lua.bodyFilterLines)
+        }
+        http.blank()
+    }
+
+    /// A placeholder no page is likely to contain, the same on every render.
+    static func nonce(_ text: String) -> String {
+        var hash: UInt64 = 1_469_598_103_934_665_603
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 1_099_511_628_211 }
+        return String(hash, radix: 36)
     }
 }

@@ -40,6 +40,17 @@ struct NginxWriter {
         text += ";\n"
     }
 
+    /// A `*_by_lua_block`: the lines are Lua, written as they are. Only
+    /// validated names (DNS names, onions) ever reach them.
+    mutating func luaBlock(_ name: String, _ lines: [String]) {
+        words(name, [])
+        text += " {\n"
+        depth += 1
+        for line in lines { newLine(line) }
+        depth -= 1
+        newLine("}")
+    }
+
     mutating func blank() {
         if !lastLineBlank {
             text += "\n"

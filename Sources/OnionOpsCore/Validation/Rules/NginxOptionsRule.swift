@@ -4,23 +4,10 @@ struct NginxOptionsRule: ValidationRule {
     /// Headers OnionOps sets itself for the proxy to work.
     static let reservedHeaders: Set<String> = ["host", "accept-encoding", "connection", "upgrade"]
 
-    /// Stock nginx's sub_filter takes at most 255 patterns per location,
-    /// and every location rewrites every site name of its project in two
-    /// forms (plain and dot-escaped): `nginx -t` fails above this.
-    static let maxSitesPerProject = 127
-
     func check(_ topology: Topology, context: ValidationContext, into report: inout ValidationReport) {
         for project in topology.projects {
             let nginx = project.nginx
             let origin = project.origin
-            if project.sites.count > Self.maxSitesPerProject {
-                report.error(
-                    .valueOutOfRange,
-                    "project '\(project.name)' has \(project.sites.count) sites; stock nginx rewrites at most "
-                        + "\(Self.maxSitesPerProject) site names per project (sub_filter takes 255 patterns, 2 per "
-                        + "site): split it into several projects",
-                    at: origin.location(of: "spec.sites"))
-            }
             for (index, path) in nginx.block.paths.enumerated() {
                 report.checkConfigText(
                     path,
