@@ -35,7 +35,7 @@ public final class DNSTestResolver: Sendable {
                     "--keep-in-foreground", "--conf-file=\(configFile)", "--no-resolv", "--no-hosts",
                     "--addn-hosts=\(hostsFile)", "--local=/test/", "--listen-address=127.0.0.1", "--bind-interfaces",
                     "--port=\(candidate)", "--local-ttl=1", "--user=root", "--group=root", "--pid-file=",
-                    "--log-facility=-",
+                    "--log-facility=-", "--log-queries",
                 ],
                 log: folder.path + "/dns/run-\(attempt).log"
             )
@@ -60,6 +60,11 @@ public final class DNSTestResolver: Sendable {
     }
 
     public var log: String { process.log }
+
+    /// How many A questions for `name` dnsmasq has answered so far.
+    public func questions(for name: String) -> Int {
+        log.components(separatedBy: "\n").filter { $0.contains("query[A] \(name) from") }.count
+    }
 
     public func stop() { process.stop() }
 
