@@ -49,6 +49,23 @@ public enum Fixtures {
                 upstreamHeaders:
                   - name: {{header.name}}
                     value: {{header.value}}
+                foreignSites:
+                  - {onion: {{foreign.onion}}, upstream: {{foreign.upstream}}}
+                rewrite:
+                  preserve: [{{rewrite.preserve}}]
+                  types: [text/html, {{rewrite.type}}]
+                requests:
+                  injectOrigin: {{requests.injectOrigin}}
+                  injectReferer: {{requests.injectReferer}}
+                  maxBodySize: {{requests.maxBodySize}}
+                upstream:
+                  resolver: [{{upstream.resolver}}]
+                  resolverValid: {{upstream.resolverValid}}
+                  resolverTimeout: {{upstream.resolverTimeout}}
+                  connectTimeout: {{upstream.connectTimeout}}
+                  readTimeout: {{upstream.readTimeout}}
+                  sendTimeout: {{upstream.sendTimeout}}
+                  caFile: {{upstream.caFile}}
             ---
             apiVersion: onionops/v1
             kind: Project
@@ -96,6 +113,20 @@ public enum Fixtures {
             "cache.validFor": "10m",
             "header.name": "X-From-Onion",
             "header.value": "1",
+            "foreign.onion": TestOnions.c,
+            "foreign.upstream": "example.com",
+            "rewrite.preserve": "user@example.org",
+            "rewrite.type": "application/json",
+            "requests.injectOrigin": "https://example.org",
+            "requests.injectReferer": "https://www.example.org/start",
+            "requests.maxBodySize": "4m",
+            "upstream.resolver": "127.0.0.1:5353",
+            "upstream.resolverValid": "60s",
+            "upstream.resolverTimeout": "15s",
+            "upstream.connectTimeout": "15s",
+            "upstream.readTimeout": "60s",
+            "upstream.sendTimeout": "60s",
+            "upstream.caFile": "/etc/ssl/certs/ca-certificates.crt",
             "balancer.name": "shop-front",
             "balancer.project": "shop",
             "balancer.host": "edge-1",

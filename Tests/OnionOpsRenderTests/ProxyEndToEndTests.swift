@@ -23,7 +23,8 @@ final class ProxyEndToEndTests {
     init() throws {
         folder = try TemporaryFolder(prefix: "oo-e2e")
         let certificate = try TestCertificate.make(
-            commonName: "example.org", alternativeNames: ["example.org", "www.example.org", "static.example.org"])
+            commonName: "example.org",
+            alternativeNames: ["example.org", "www.example.org", "static.example.org", "x.y.example.org"])
         try folder.write("up/cert.pem", certificate.certificatePEM)
         try folder.write("up/key.pem", certificate.keyPEM)
 
@@ -112,8 +113,9 @@ final class ProxyEndToEndTests {
               userAgents: [EvilBot]
             upstreamHeaders:
               - {name: X-Onion-Gateway, value: onionops}
-            rewrite: {hardMode: 1}
+            rewrite: {hardMode: 1, preserve: [keep@example.org], disableSRI: true, dropUnrewritable: true}
             upstream: {caFile: \(caFile)}
+            foreignSites: [{onion: \(TestOnions.c), upstream: other.org}]
         """
     }
 
@@ -128,7 +130,7 @@ final class ProxyEndToEndTests {
             proxy_temp_path \(folder)/tmp;
             server {
                 listen 127.0.0.1:\(port) ssl;
-                server_name example.org www.example.org static.example.org;
+                server_name example.org www.example.org static.example.org x.y.example.org;
                 ssl_certificate \(folder)/cert.pem;
                 ssl_certificate_key \(folder)/key.pem;
                 location = / {
@@ -143,6 +145,21 @@ final class ProxyEndToEndTests {
                 location = /echo {
                     return 200 "host=$host sni=$ssl_server_name encoding=$http_accept_encoding gateway=$http_x_onion_gateway";
                 }
+                location = /words {
+                    default_type text/html;
+                    return 200 'a notexample.org b example.org.evil.com c keep@example.org d <script integrity="sha384-abc" src="https://example.org/s.js"></script> e https://other.org/x';
+                }
+                location = /many {
+                    add_header Link "<https://example.org/a>; rel=preload, <https://static.example.org/b>; rel=preload";
+                    add_header Content-Security-Policy "a https://example.org b https://www.example.org c https://static.example.org d https://example.org e https://example.org f https://example.org g https://example.org";
+                    add_header Strict-Transport-Security "max-age=100";
+                    add_header X-Powered-By "PHP/1";
+                    return 200 many;
+                }
+                location = /request {
+                    return 200 "origin=$http_origin referer=$http_referer cookie=$http_cookie args=$args from=$http_x_from_onion";
+                }
+                location = /gzip { default_type text/html; add_header Content-Encoding gzip; return 200 "not really gzip"; }
                 location / { return 200 "upstream saw $request_uri"; }
             }
         }
@@ -154,14 +171,17 @@ final class ProxyEndToEndTests {
     }
 
     /// A request through the proxy's unix socket, as tor would make it.
-    func fetch(_ path: String, host: String = onion, port virtualPort: Int = 443, agent: String = "curl") throws -> (
-        headers: String, body: String
-    ) {
+    func fetch(
+        _ path: String, host: String = onion, port virtualPort: Int = 443, agent: String = "curl",
+        headers extra: [String] = []
+    ) throws -> (headers: String, body: String) {
         let scheme = virtualPort == 443 ? "https" : "http"
         let result = try Command.run(
             "/usr/bin/curl",
             [
-                "-sk", "--max-time", "10", "-D", "-", "-A", agent, "--unix-socket",
+                "-sk", "--max-time", "10", "-D", "-", "-A", agent,
+            ] + extra.flatMap { ["-H", $0] } + [
+                "--unix-socket",
                 socketDirectory + "/p\(virtualPort).sock",
                 "\(scheme)://\(host)\(path)",
             ]
@@ -219,5 +239,56 @@ final class ProxyEndToEndTests {
         #expect(try fetch("/", agent: "Mozilla/5.0 evilbot/2").headers.hasPrefix("HTTP/1.1 403"))
         #expect(try fetch("/other").headers.hasPrefix("HTTP/1.1 200"))
         #expect(try fetch("/", host: TestOnions.b).headers.hasPrefix("HTTP/1.1 404"))
+    }
+
+    @Test("any-depth subdomains: x.y.<onion> is x.y.<upstream> for Host and SNI")
+    func anyDepth() throws {
+        let body = try fetch("/echo", host: "x.y.\(Self.onion)").body
+        #expect(body.hasPrefix("host=x.y.example.org sni=x.y.example.org "), "\(body)")
+    }
+
+    @Test("bodies: word boundaries, preserved strings, SRI attributes stripped, foreign sites rewritten")
+    func words() throws {
+        let body = try fetch("/words").body
+        #expect(body.contains("a notexample.org b example.org.evil.com c keep@example.org d"), "\(body)")
+        #expect(body.contains("src=\"https://\(Self.onion)/s.js\""), "\(body)")
+        #expect(!body.contains("integrity"), "\(body)")
+        #expect(body.contains("e https://\(TestOnions.c)/x"), "foreign site: \(body)")
+    }
+
+    @Test("every occurrence in a header is rewritten; HSTS and fingerprints are withheld")
+    func manyNames() throws {
+        let headers = try fetch("/many").headers
+        #expect(
+            headers.contains("Link: <https://\(Self.onion)/a>; rel=preload, <https://static.\(Self.onion)/b>"),
+            "\(headers)")
+        #expect(headers.contains("g https://\(Self.onion)"), "\(headers)")
+        #expect(!headers.contains("example.org"), "\(headers)")
+        #expect(!headers.contains("Strict-Transport-Security"), "\(headers)")
+        #expect(!headers.contains("X-Powered-By"), "\(headers)")
+    }
+
+    @Test("Origin, Referer, Cookie and query strings reach the upstream with its own names")
+    func deonionified() throws {
+        let onion = Self.onion
+        let body = try fetch(
+            "/request?next=https://www.\(onion)/x&o=\(onion)",
+            headers: [
+                "Origin: https://\(onion)", "Referer: https://www.\(onion)/p?u=https%3A%2F%2F\(onion)%2F",
+                "Cookie: a=\(onion); b=www.\(onion)",
+            ]
+        ).body
+        #expect(
+            body
+                == "origin=https://example.org referer=https://www.example.org/p?u=https%3A%2F%2Fexample.org%2F "
+                + "cookie=a=example.org; b=www.example.org args=next=https://www.example.org/x&o=example.org from=",
+            "\(body)")
+    }
+
+    @Test("a compressed body of a rewritten type answers 520 (dropUnrewritable)")
+    func unrewritable() throws {
+        let answer = try fetch("/gzip")
+        #expect(answer.headers.hasPrefix("HTTP/1.1 520"), "\(answer.headers)")
+        #expect(!answer.body.contains("not really gzip"))
     }
 }

@@ -44,8 +44,15 @@ struct NginxConfigRenderer {
             for (name, folder) in HostLayout.nginxTempDirectories(project: project.name) {
                 http.directive(name, layout.resolve(folder))
             }
-            http.directive("map_hash_bucket_size", "128")
-            http.directive("server_names_hash_bucket_size", "128")
+            // Onion host names are 62 bytes and more: room for several per
+            // bucket.
+            http.directive("map_hash_bucket_size", "256")
+            http.directive("server_names_hash_bucket_size", "256")
+            // Big enough for every onion host of a project with thousands
+            // of sites; nginx refuses to start when a hash does not fit.
+            let hashSize = String(hashMaxSize)
+            http.directive("map_hash_max_size", hashSize)
+            http.directive("server_names_hash_max_size", hashSize)
             if project.nginx.cache.enabled {
                 http.directive(
                     "proxy_cache_path",
@@ -74,6 +81,14 @@ struct NginxConfigRenderer {
     }
 
     // MARK: http-level maps
+
+    /// Four slots per onion host name, rounded up to a power of two.
+    private var hashMaxSize: Int {
+        let names = sites.reduce(0) { $0 + $1.pairs.count } * 2
+        var size = 1024
+        while size < names * 4 { size *= 2 }
+        return size
+    }
 
     private var anyDepth: Bool { project.nginx.subdomains == .any }
 
@@ -330,7 +345,9 @@ struct NginxConfigRenderer {
     private func bodyRewrites(_ http: inout NginxWriter) {
         let rewrite = project.nginx.rewrite
         http.comment("Body rewriting (subs_filter, applied in this order).")
-        http.directive("subs_filter_types", rewrite.types.joined(separator: " "))
+        // subs_filter always rewrites text/html, and warns when it is listed.
+        let types = rewrite.types.filter { $0 != "text/html" }
+        if !types.isEmpty { http.directive("subs_filter_types", types.joined(separator: " ")) }
         let placeholders = rewrite.preserve.enumerated().map { index, text in
             (text, "oopreserve\(Self.nonce(project.name + "\u{0}" + text))x\(index)")
         }

@@ -24,13 +24,20 @@ struct NginxLua {
 
     /// Tables and functions, built once per worker.
     var initLines: [String] {
-        var lines = ["oo = {}", "oo.to_onion = {}", "oo.to_upstream = {}"]
-        for name in names {
-            lines.append("oo.to_onion[\"\(name.upstream)\"] = \"\(name.onion)\"")
-            lines.append("oo.to_upstream[\"\(name.onion)\"] = \"\(name.upstream)\"")
-        }
-        let alternatives = names.map { NginxWriter.regexLiteral($0.upstream) }.joined(separator: "|")
-        lines.append("oo.upstream_re = [[\(NameRewrite.before)(\(alternatives))\(NameRewrite.after)]]")
+        // One short line per name: nginx's Lua block reader refuses very
+        // long tokens, so the alternation is joined in Lua, not written out.
+        var lines = [
+            "oo = {}", "oo.to_onion = {}", "oo.to_upstream = {}", "local alternatives = {}",
+            "local function add(upstream, onion)",
+            "    oo.to_onion[upstream] = onion",
+            "    oo.to_upstream[onion] = upstream",
+            "    table.insert(alternatives, (string.gsub(upstream, \"%.\", \"\\\\.\")))",
+            "end",
+        ]
+        for name in names { lines.append("add(\"\(name.upstream)\", \"\(name.onion)\")") }
+        lines.append(
+            "oo.upstream_re = [[\(NameRewrite.before)(]] .. table.concat(alternatives, \"|\") .. [[)\(NameRewrite.after)]]"
+        )
         lines.append("oo.onion_re = [[[a-z2-7]{56}\\.onion]]")
         lines.append("oo.headers = {" + Self.rewrittenHeaders.map { "\"\($0)\"" }.joined(separator: ", ") + "}")
         lines.append("oo.types = {}")
