@@ -14,6 +14,10 @@ DEBIAN_PACKAGES := libgit2-dev libyaml-dev pkg-config tor nginx onionbalance \
 
 .PHONY: all deps build demo demo-stop test unit e2e robustness security lint format clean help bench bench-ansible
 
+# The proxy parity tests' DNS server for the CDN name (dnsmasq binary only,
+# no system service).
+DEBIAN_PACKAGES += dnsmasq-base
+
 all: build
 
 help:

@@ -32,6 +32,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
+        // Test support only: the upstream test site's websocket echo, and
+        // the TLS of its websocket client.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
     ],
     targets: [
         // The system libyaml (libyaml-dev). The guard pass walks its event
@@ -236,7 +240,22 @@ let package = Package(
         // the built binary).
         .target(
             name: "OnionOpsTestSupport",
-            dependencies: ["OnionOpsCore", "OnionOpsManifest", "OnionOpsHosts"],
+            dependencies: [
+                "OnionOpsCore", "OnionOpsManifest", "OnionOpsHosts",
+                // The upstream test site (issue 15): an HTTPS server with a
+                // websocket echo, its test CA, and a websocket client.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
 

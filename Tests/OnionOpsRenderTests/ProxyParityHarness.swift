@@ -1,0 +1,190 @@
+import Foundation
+import OnionOpsCore
+import OnionOpsManifest
+import OnionOpsRender
+import OnionOpsTestSupport
+
+/// What a parity row changes in the one-project setup.
+struct ParitySetup: Sendable {
+    /// The site's certificate is made out for `wrong.invalid`.
+    var wrongCertificate = false
+    var verifyTLS = true
+    /// The Site's upstreamAddress is `cdn.test:PORT`, resolved through the
+    /// test resolver, instead of `127.0.0.1:PORT`.
+    var viaCDN = false
+    var maxBodySize = "4m"
+}
+
+/// One answer through the proxy as curl saw it.
+struct ParityResponse: Sendable {
+    var status: Int
+    var headers: String
+    var body: String
+
+    /// Every value of header `name` (case-insensitive).
+    func header(_ name: String) -> [String] {
+        headers.components(separatedBy: "\r\n").compactMap { line in
+            guard let colon = line.firstIndex(of: ":"),
+                line[..<colon].lowercased() == name.lowercased()
+            else { return nil }
+            return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+    }
+
+    /// The Host the upstream test site saw (its hex line is never
+    /// rewritten).
+    var seenHost: String? {
+        guard let line = body.split(separator: "\n").first(where: { $0.hasPrefix("seen-host-hex=") }) else {
+            return nil
+        }
+        let hex = Array(line.dropFirst("seen-host-hex=".count))
+        let bytes = stride(from: 0, to: hex.count - 1, by: 2).compactMap { UInt8(String(hex[$0...$0 + 1]), radix: 16) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// The upstream test site, the test DNS resolver and the rendered nginx in
+/// front of them, as ProxyEndToEndTests sets it up: a one-project manifest
+/// rendered, placed in a sandbox, nginx started on its unix sockets.
+final class ProxyParityHarness {
+    static let onion = TestOnions.a
+
+    let folder: TemporaryFolder
+    let site: UpstreamTestSite
+    let dns: DNSTestResolver
+    let proxy: BackgroundProcess
+    let socketDirectory: String
+    private let sandboxFolder: TemporaryFolder
+
+    init(_ setup: ParitySetup) async throws {
+        folder = try TemporaryFolder(prefix: "oo-par")
+        let authority = try TestCertificateAuthority()
+        let caFile = try folder.write("ca.pem", authority.certificatePEM)
+        site = try await UpstreamTestSite.start(
+            leaf: setup.wrongCertificate ? try authority.wrongNameLeaf() : try authority.siteLeaf())
+        do {
+            dns = try DNSTestResolver(folder: folder, records: ["cdn.test": "127.0.0.1"])
+        } catch {
+            await site.stop()
+            folder.remove()
+            throw error
+        }
+        let manifest = Self.manifest(
+            root: folder.path + "/edge-1",
+            address: "\(setup.viaCDN ? "cdn.test" : "127.0.0.1"):\(site.port)",
+            dnsPort: dns.port,
+            caFile: caFile,
+            setup: setup
+        )
+        do {
+            let result = ManifestLoader().load([ManifestFile(path: "parity.yaml", text: manifest)])
+            guard result.isValid else {
+                throw SandboxTree.Failure(description: result.diagnostics.map(\.description).joined(separator: "\n"))
+            }
+            let sandbox = try RenderFixtures.placeInSandbox(
+                result.topology, certificate: try TestCertificate.make(commonName: Self.onion))
+            sandboxFolder = sandbox.folder
+            guard let host = sandbox.state.hosts.first else {
+                throw SandboxTree.Failure(description: "nothing rendered")
+            }
+            let layout = HostLayout(root: host.root)
+            socketDirectory = layout.resolve(HostLayout.nginxSocketDirectory(project: "site"))
+            proxy = try BackgroundProcess(
+                "/usr/sbin/nginx",
+                ["-c", layout.resolve(HostLayout.nginxConfig(project: "site")), "-p", host.root, "-g", "daemon off;"],
+                log: folder.path + "/proxy.log"
+            )
+        } catch {
+            dns.stop()
+            await site.stop()
+            folder.remove()
+            throw error
+        }
+        let socket = socketDirectory + "/p443.sock"
+        guard proxy.wait(upTo: 5, until: { FileManager.default.fileExists(atPath: socket) }) else {
+            let log = proxy.log
+            await stop()
+            throw SandboxTree.Failure(description: "the proxy nginx did not start: \(log)")
+        }
+    }
+
+    func stop() async {
+        proxy.stop()
+        dns.stop()
+        await site.stop()
+        sandboxFolder.remove()
+        folder.remove()
+    }
+
+    static func manifest(root: String, address: String, dnsPort: Int, caFile: String, setup: ParitySetup) -> String {
+        """
+        apiVersion: onionops/v1
+        kind: Host
+        metadata: {name: edge-1}
+        spec: {local: {root: \(root)}}
+        ---
+        apiVersion: onionops/v1
+        kind: Project
+        metadata: {name: site}
+        spec:
+          mode: hardmap
+          placement: {hosts: [edge-1]}
+          sites:
+            - onion: \(onion)
+              upstream: example.org
+              upstreamAddress: \(address)
+          nginx:
+            forceHttps: true
+            subdomains: any
+            rewrite:
+              preserve: [user@example.org]
+            requests:
+              maxBodySize: \(setup.maxBodySize)
+            upstream:
+              resolver: [127.0.0.1:\(dnsPort)]
+              resolverValid: 1s
+              verifyTLS: \(setup.verifyTLS)
+              caFile: \(caFile)
+        """
+    }
+
+    /// A request through the proxy's unix socket, as tor would make it.
+    /// `subdomain` is put before the onion name.
+    func fetch(
+        _ path: String,
+        subdomain: String? = nil,
+        method: String = "GET",
+        headers: [String] = [],
+        data: String? = nil,
+        dataFile: String? = nil
+    ) throws -> ParityResponse {
+        let host = subdomain.map { "\($0).\(Self.onion)" } ?? Self.onion
+        var arguments = [
+            "-sk", "--max-time", "20", "-D", "-", "-X", method, "--unix-socket", socketDirectory + "/p443.sock",
+        ]
+        // No Expect: 100-continue round trip before an upload.
+        for header in headers + ["Expect:"] { arguments += ["-H", header] }
+        if let data { arguments += ["--data-raw", data] }
+        if let dataFile {
+            arguments += ["-H", "Content-Type: application/octet-stream", "--data-binary", "@" + dataFile]
+        }
+        arguments.append("https://\(host)\(path)")
+        let result = try Command.run("/usr/bin/curl", arguments)
+        guard result.succeeded else {
+            throw SandboxTree.Failure(description: "curl failed: \(result.output)\nproxy log: \(proxy.log)")
+        }
+        let parts = result.output.components(separatedBy: "\r\n\r\n")
+        let head = parts.first ?? ""
+        let status = head.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+        return ParityResponse(status: status, headers: head, body: parts.dropFirst().joined(separator: "\r\n\r\n"))
+    }
+
+    /// A file of `bytes` bytes for uploads.
+    func payload(bytes: Int) throws -> String {
+        try folder.write("payload-\(bytes)", Data(repeating: 0x61, count: bytes))
+    }
+
+    func webSocketEcho(_ message: String) async throws -> String {
+        try await WebSocketProbe.echo(socketPath: socketDirectory + "/p443.sock", host: Self.onion, message: message)
+    }
+}
