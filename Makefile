@@ -73,9 +73,15 @@ lint:
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
 
+# Each suite runs under a time limit, so a test that hangs fails the run
+# in minutes instead of holding CI; stdbuf keeps the test output line by
+# line when it goes to a pipe, so the last lines show where it stopped.
+RUN_TESTS = timeout --kill-after=30
+LINES := stdbuf -oL -eL
+
 test: deps lint
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(RUN_TESTS) 1800 $(LINES) $(SWIFT) test --skip-build
 
 # The fast tier, without root or daemons (under 30 s once built): the pure
 # core (planner, apply and fleet machines), the watch machine, manifest intake, golden
@@ -91,13 +97,13 @@ unit:
 # ../shared/TEST-NETWORK.md). `make test` skips these; CI runs both.
 e2e: deps
 	$(SWIFT) build --build-tests
-	ONIONOPS_E2E=1 $(SWIFT) test --skip-build --filter OnionOpsE2ETests
+	ONIONOPS_E2E=1 $(RUN_TESTS) 1500 $(LINES) $(SWIFT) test --skip-build --filter OnionOpsE2ETests
 
 # Crash consistency (SIGKILL at 100+ random points), the manifest mutation
 # fuzzer (10,000+ cases) and two reconcilers at once; about 10 minutes.
 robustness: deps
 	$(SWIFT) build --build-tests
-	ONIONOPS_ROBUSTNESS=1 $(SWIFT) test --skip-build --filter OnionOpsRobustnessTests
+	ONIONOPS_ROBUSTNESS=1 $(RUN_TESTS) 1800 $(LINES) $(SWIFT) test --skip-build --filter OnionOpsRobustnessTests
 
 # Every finding of the hardening review as the attacker would act it out:
 # a daemon user through runuser against root, an unprivileged user on the
@@ -105,7 +111,7 @@ robustness: deps
 # controller. Needs root.
 security: deps
 	$(SWIFT) build --build-tests
-	ONIONOPS_SECURITY=1 $(SWIFT) test --skip-build --filter OnionOpsSecurityTests
+	ONIONOPS_SECURITY=1 $(RUN_TESTS) 1500 $(LINES) $(SWIFT) test --skip-build --filter OnionOpsSecurityTests
 
 clean:
 	rm -rf .build

@@ -67,8 +67,8 @@ enum PushLatencyBench {
         for round in 0..<pushes {
             // Each push changes one nginx config on both hosts (a reload).
             let text = original.replacingOccurrences(
-                of: "subdomains: [www, static]",
-                with: round % 2 == 0 ? "subdomains: [www, static, m\(round)]" : "subdomains: [www, static]")
+                of: "value: onionops-demo}",
+                with: round % 2 == 0 ? "value: onionops-demo-\(round)}" : "value: onionops-demo}")
             try text.write(toFile: projects, atomically: true, encoding: .utf8)
             let start = Date()
             let commit = try commitAndPush(work)

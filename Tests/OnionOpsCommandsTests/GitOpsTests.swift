@@ -101,7 +101,7 @@ struct GitOpsTests {
         chmod(wrapper, 0o755)
         try repo.edit("projects.yaml") {
             $0.replacingOccurrences(of: "  mode: hardmapp", with: "  mode: hardmap")
-                .replacingOccurrences(of: "subdomains: [www, static]", with: "subdomains: [www, static, media]")
+                .replacingOccurrences(of: "value: onionops-demo}", with: "value: onionops-demo-2}")
         }
         try repo.edit("hosts.yaml") {
             $0.replacingOccurrences(

@@ -9,7 +9,7 @@ import Testing
 struct HeldProcessTests {
     @Test("an answer that came in the same read as the first line is not left as unexplained output")
     func ackAfterFirstLine() async throws {
-        let child = try HeldProcess.start("/bin/sh", ["-c", "printf 'held\\nalive\\nalive\\n'; exec sleep 20"])
+        let child = try HeldProcess.start("/bin/sh", ["-c", "printf 'held\\nalive\\nalive\\n'; exec sleep 600"])
         child.keepAlive(every: .seconds(60), line: Array("\n".utf8), ack: "alive")
         // Both lines are in the pipe before anything reads them.
         try await Task.sleep(for: .milliseconds(300))

@@ -44,7 +44,7 @@ struct AvailabilityTests {
         }
         loop.start()
         let changed = FaultInjectionTests.changingTor(
-            of: "news", in: ReconcileTests.addingSubdomain(to: sandbox.topology))
+            of: "news", in: ReconcileTests.changingNginx(of: sandbox.topology))
         let reports = try await sandbox.apply(changed, commit: "two")
         done.store(true, ordering: .relaxed)
         while !loop.isFinished { try await Task.sleep(for: .milliseconds(20)) }

@@ -173,7 +173,7 @@ struct HostFaultTests {
             guard host == "edge-1", case .stage = step, !FileManager.default.fileExists(atPath: filler) else { return }
             _ = try? Command.run("/bin/dd", ["if=/dev/zero", "of=\(filler)", "bs=1M"])
         }
-        let reports = try await sandbox.apply(ReconcileTests.addingSubdomain(to: sandbox.topology), hooks: hooks)
+        let reports = try await sandbox.apply(ReconcileTests.changingNginx(of: sandbox.topology), hooks: hooks)
         try? FileManager.default.removeItem(atPath: filler)
         FaultInjectionTests.expectRestored(
             sandbox, reports, files: [config: before.0], samePids: [HostLayout.nginxPidFile(project: "news")],
@@ -181,7 +181,7 @@ struct HostFaultTests {
         let pidFile = "edge-1" + HostLayout.nginxPidFile(project: "news")
         #expect(sandbox.pids()[pidFile] == before.1[pidFile])
         // With room again, the next reconcile converges.
-        let again = try await sandbox.apply(ReconcileTests.addingSubdomain(to: sandbox.topology), commit: "three")
+        let again = try await sandbox.apply(ReconcileTests.changingNginx(of: sandbox.topology), commit: "three")
         #expect(again.first { $0.host == "edge-1" }?.status == .applied)
     }
 
@@ -203,7 +203,7 @@ struct HostFaultTests {
                 try? sshd.restore()
             }
         }
-        let reports = try await sandbox.apply(ReconcileTests.addingSubdomain(to: sandbox.topology), hooks: hooks)
+        let reports = try await sandbox.apply(ReconcileTests.changingNginx(of: sandbox.topology), hooks: hooks)
         FaultInjectionTests.expectRestored(
             sandbox, reports, files: [config: before.0], samePids: [HostLayout.nginxPidFile(project: "news")],
             failure: "ssh")

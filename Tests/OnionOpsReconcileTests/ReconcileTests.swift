@@ -44,13 +44,13 @@ struct ReconcileTests {
         let before = sandbox.pids()
         let oldConfig = sandbox.read("edge-1", HostLayout.nginxConfig(project: "news"))
 
-        // The change adds a subdomain (a new nginx.conf); the fault makes
+        // The change blocks one more path (a new nginx.conf); the fault makes
         // the staged copy unparseable just before nginx -t reads it.
         let hooks = ApplyHooks { host, step in
             guard host == "edge-1", case .testNginx(_, let config) = step else { return }
             try? "events {\n".write(toFile: sandbox.path(host, config), atomically: false, encoding: .utf8)
         }
-        let reports = try await sandbox.apply(Self.addingSubdomain(to: sandbox.topology), hooks: hooks, commit: "two")
+        let reports = try await sandbox.apply(Self.changingNginx(of: sandbox.topology), hooks: hooks, commit: "two")
         let edge1 = try #require(reports.first { $0.host == "edge-1" })
         #expect(edge1.status == .rolledBack)
         #expect(edge1.failure?.contains("nginx -t") == true, "\(edge1.failure ?? "")")
@@ -64,10 +64,12 @@ struct ReconcileTests {
         #expect(ReconcileExit.code(reports) == 3)
     }
 
-    static func addingSubdomain(to topology: Topology) -> Topology {
+    /// A change to news's nginx.conf: one more blocked path. (A listed
+    /// subdomain no longer is one: every subdomain is served by default.)
+    static func changingNginx(of topology: Topology) -> Topology {
         var changed = topology
         if let index = changed.projects.firstIndex(where: { $0.name == "news" }) {
-            changed.projects[index].sites[0].subdomains.append("media")
+            changed.projects[index].nginx.block.paths.append("/media-private")
         }
         return changed
     }
@@ -82,7 +84,7 @@ struct ConcurrencyTests {
         let sandbox = try await ReconcileSandbox()
         defer { sandbox.stopAll() }
         _ = try await sandbox.apply()
-        let changed = ReconcileTests.addingSubdomain(to: sandbox.topology)
+        let changed = ReconcileTests.changingNginx(of: sandbox.topology)
         let entered = AsyncStream.makeStream(of: Void.self)
         // The first reconciler pauses inside its first step, holding both
         // host locks, until the second has tried.
@@ -92,11 +94,21 @@ struct ConcurrencyTests {
             for await _ in release.stream { break }
         }
         let log = StepLog()
-        async let first = sandbox.apply(changed, hooks: hooks, log: log, commit: "first")
-        for await _ in entered.stream { break }
+        // The first reconciler ends `entered` when it returns, so a change
+        // that makes no step fails this test instead of hanging it.
+        let first = Task {
+            defer { entered.continuation.finish() }
+            return try await sandbox.apply(changed, hooks: hooks, log: log, commit: "first")
+        }
+        var firstEntered = false
+        for await _ in entered.stream {
+            firstEntered = true
+            break
+        }
+        #expect(firstEntered, "the first reconciler made no step")
         let second = try await sandbox.apply(changed, log: log, commit: "second")
         release.continuation.finish()
-        let firstReports = try await first
+        let firstReports = try await first.value
         #expect(
             second.allSatisfy { $0.status == .error && $0.failure?.contains("locked by onionops-reconcile") == true },
             "\(second.map { $0.failure ?? "" })")

@@ -25,7 +25,7 @@ struct SSHApplyRoundTrips {
         _ = try Command.run("/bin/echo", ["onionops-marker-again"])
         let second = try await sandbox.apply()
         _ = try Command.run("/bin/echo", ["onionops-marker-changed"])
-        let third = try await sandbox.apply(ReconcileTests.addingSubdomain(to: sandbox.topology), commit: "two")
+        let third = try await sandbox.apply(ReconcileTests.changingNginx(of: sandbox.topology), commit: "two")
         _ = try Command.run("/bin/echo", ["onionops-marker-end"])
         #expect(first.map(\.status) == [.applied, .applied], "\(first.map { $0.failure ?? "" })")
         #expect(second.map(\.status) == [.inSync, .inSync], "\(second.map { $0.failure ?? "" })")

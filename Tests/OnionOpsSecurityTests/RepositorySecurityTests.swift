@@ -258,7 +258,7 @@ struct RepositorySecurityTests {
         var run = try harness.run(["reconcile"] + git)
         #expect(run.exitCode == 0, "\(run.stdout)\(run.stderr)")
         try repo.edit("projects.yaml") {
-            $0.replacingOccurrences(of: "subdomains: [www, static]", with: "subdomains: [www, static, media]")
+            $0.replacingOccurrences(of: "value: onionops-demo}", with: "value: onionops-demo-2}")
         }
         let commitB = try repo.commitAndPush("B")
         run = try harness.run(["reconcile"] + git)
