@@ -31,7 +31,7 @@ help:
 	@echo "make bench   release benchmarks; writes Benchmarks/RESULTS.md"
 	@echo "make deps    install missing Debian packages (as root)"
 	@echo "make build   debug build of the onionops binary"
-	@echo "make lint    swift format lint --strict"
+	@echo "make lint    swift format lint --strict, and a build in which any warning is an error"
 	@echo "make format  swift format in place"
 
 # Installs only what is missing; runs apt-get update at most once.
@@ -67,8 +67,11 @@ demo: build
 demo-stop:
 	@demo/stop.sh $(DEMO_ROOT) && echo "demo daemons under $(DEMO_ROOT) stopped"
 
+# Format, then a build of everything: Package.swift makes any warning in
+# the project's own code an error, so a warning fails lint.
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+	$(SWIFT) build --build-tests
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift

@@ -7,6 +7,9 @@ let strictSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
+    // No build warnings in the project's own code: one fails the build.
+    // (SwiftPM keeps dependencies' warnings out of this.)
+    .treatAllWarnings(as: .error),
 ]
 
 let package = Package(
