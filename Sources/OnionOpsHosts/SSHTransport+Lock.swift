@@ -10,10 +10,12 @@ extension SSHTransport {
     static let lockKeepAlive: Duration = .seconds(5)
 
     /// The lock is an `flock` taken by a shell on the host and held for as
-    /// long as that shell runs, on an SSH connection of its own that this
-    /// process keeps open (not the shared one, whose master outlives us).
-    /// When this process dies, or the connection drops, the shell reads end
-    /// of file and exits, and the kernel frees the lock: nothing is ever
+    /// long as that shell runs, in a session of its own on the shared
+    /// connection (no second SSH handshake per host). The session's input
+    /// is a pipe only this process writes to; ssh hands it to the master,
+    /// so when this process dies (even SIGKILL), or the connection drops,
+    /// the shell reads end of file and exits, and the kernel frees the
+    /// lock, although the master outlives us: nothing is ever
     /// taken over, so no two reconcilers can both win a takeover, and no
     /// dead controller blocks a host. A controller cut off silently stops
     /// its keep-alive lines and the host frees the lock after the lease.
@@ -25,10 +27,8 @@ extension SSHTransport {
         let path = try confined(HostLock.path, in: HostLayout(root: connection.root))
         let mine = LocalMachine.lock(owner: owner)
         let script = LockScript.hold(path: path, record: mine.fileContent, lease: Self.lockLease)
-        let options = [
-            "-T", "-o", "ControlMaster=no", "-o", "ControlPath=none", "-o", "ServerAliveInterval=5", "-o",
-            "ServerAliveCountMax=3",
-        ]
+        // The alive checks apply when this ssh starts the shared master.
+        let options = ["-T", "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3"]
         let child: HeldProcess
         do {
             // ssh joins its words into one command line for the login shell.

@@ -113,6 +113,8 @@ public final class SSHTestHost: Sendable {
 
     /// The running sshd's log (its stderr).
     public var logPath: String { daemon.withLock { $0.logPath } }
+    /// What sshd has logged so far (its lines end with \r\n).
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     public func stop() {
         daemon.withLock { $0.stop() }
