@@ -194,17 +194,22 @@ public struct SSHTransport: HostTransport {
     /// Onionbalance's status socket are reachable without opening a port.
     public func forwardSocket(_ path: String) async throws(HostError) -> String {
         let remote = try resolve(path)
-        // The master connection must exist before -O forward can use it.
-        guard try await script("true\n").succeeded else {
-            throw HostError(host: host, code: .unreachable, message: "no shared ssh connection")
-        }
         let local = "\(controlDirectory)/fw-\(UInt32.random(in: 0...UInt32.max)).sock"
-        let output = try await control(["-O", "forward", "-L", "\(local):\(remote)"])
-        guard output.succeeded else {
-            throw HostError(
-                host: host, code: .commandFailed, message: "cannot forward \(remote): \(output.stderr.trimmedLine)")
+        var said = ""
+        // The master connection must exist before -O forward can use it. A
+        // master can end between the two (a loaded CI run lost one there
+        // once: "Control socket connect ... No such file"), so a forward
+        // that finds no master makes one again, twice at most.
+        for _ in 0..<3 {
+            guard try await script("true\n").succeeded else {
+                throw HostError(host: host, code: .unreachable, message: "no shared ssh connection")
+            }
+            let output = try await control(["-O", "forward", "-L", "\(local):\(remote)"])
+            if output.succeeded { return local }
+            said = output.stderr.trimmedLine
+            guard said.contains("Control socket connect") else { break }
         }
-        return local
+        throw HostError(host: host, code: .commandFailed, message: "cannot forward \(remote): \(said)")
     }
 
     public func releaseSocket(_ localPath: String) async {
