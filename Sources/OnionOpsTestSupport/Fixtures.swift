@@ -66,6 +66,7 @@ public enum Fixtures {
                   readTimeout: {{upstream.readTimeout}}
                   sendTimeout: {{upstream.sendTimeout}}
                   caFile: {{upstream.caFile}}
+                  caDirectory: {{upstream.caDirectory}}
             ---
             apiVersion: onionops/v1
             kind: Project
@@ -127,6 +128,7 @@ public enum Fixtures {
             "upstream.readTimeout": "60s",
             "upstream.sendTimeout": "60s",
             "upstream.caFile": "/etc/ssl/certs/ca-certificates.crt",
+            "upstream.caDirectory": "/etc/ssl/certs",
             "balancer.name": "shop-front",
             "balancer.project": "shop",
             "balancer.host": "edge-1",

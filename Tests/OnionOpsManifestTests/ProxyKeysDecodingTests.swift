@@ -47,7 +47,8 @@ struct ProxyKeysDecodingTests {
         #expect(nginx.responses.suppressHSTS && nginx.responses.suppressHPKP && !nginx.responses.suppressCSP)
         #expect(nginx.upstream.verifyTLS)
         #expect(nginx.upstream.scheme == .https)
-        #expect(nginx.upstream.caFile == "/etc/ssl/certs/ca-certificates.crt")
+        #expect(nginx.upstream.caFile == nil)
+        #expect(nginx.upstream.caDirectory == "/etc/ssl/certs")
         #expect(nginx.upstream.resolver == ["127.0.0.1"])
     }
 
@@ -62,7 +63,7 @@ struct ProxyKeysDecodingTests {
             rewrite: {hardMode: 2, preserve: [user@example.org], types: [text/html], disableSRI: true, dropUnrewritable: true}
             requests: {deonionifyPostBodies: true, injectOrigin: https://example.org, injectReferer: null, maxBodySize: 10m}
             responses: {suppressHSTS: false, suppressHPKP: false, suppressCSP: true, purgeFingerprints: false}
-            upstream: {scheme: http, resolver: [127.0.0.1, "[::1]:53"], resolverValid: 30s, resolverTimeout: 5s, connectTimeout: 3s, readTimeout: 20s, sendTimeout: 20s, verifyTLS: false, caFile: /etc/ca.pem}
+            upstream: {scheme: http, resolver: [127.0.0.1, "[::1]:53"], resolverValid: 30s, resolverTimeout: 5s, connectTimeout: 3s, readTimeout: 20s, sendTimeout: 20s, verifyTLS: false, caFile: /etc/ca.pem, caDirectory: /etc/cas}
             """)
         #expect(result.isValid, "\(result.diagnostics)")
         let nginx = try #require(result.topology.projects.first?.nginx)
@@ -89,7 +90,7 @@ struct ProxyKeysDecodingTests {
                 == UpstreamOptions(
                     scheme: .http, resolver: ["127.0.0.1", "[::1]:53"], resolverValid: "30s", resolverTimeout: "5s",
                     connectTimeout: "3s", readTimeout: "20s", sendTimeout: "20s", verifyTLS: false,
-                    caFile: "/etc/ca.pem"))
+                    caFile: "/etc/ca.pem", caDirectory: "/etc/cas"))
     }
 
     struct Bad: CustomTestStringConvertible, Sendable {
@@ -131,6 +132,8 @@ struct ProxyKeysDecodingTests {
         Bad(body: "upstream: {readTimeout: 1 minute}", code: .invalidValue, line: 14, column: 29),
         Bad(body: "upstream: {caFile: etc/ca.pem}", code: .invalidPath, line: 14, column: 24),
         Bad(body: "upstream: {caFile: \"/etc/ca{.pem\"}", code: .configInjection, line: 14, column: 24),
+        Bad(body: "upstream: {caDirectory: etc/cas}", code: .invalidPath, line: 14, column: 29),
+        Bad(body: "upstream: {caDirectory: \"/etc/c;as\"}", code: .configInjection, line: 14, column: 29),
         Bad(body: "upstream: {verifyTLS: off}", code: .typeMismatch, line: 14, column: 27),
     ]
 

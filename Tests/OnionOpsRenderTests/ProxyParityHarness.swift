@@ -13,6 +13,11 @@ struct ParitySetup: Sendable {
     /// test resolver, instead of `127.0.0.1:PORT`.
     var viaCDN = false
     var maxBodySize = "4m"
+    /// Trust by a CA folder (`caDirectory`, the default's form) instead of
+    /// `caFile`: the test CA hashed into it, or an empty folder.
+    var caDirectory: CADirectory?
+
+    enum CADirectory: Sendable { case withTheCA, empty }
 }
 
 /// One answer through the proxy as curl saw it.
@@ -60,6 +65,19 @@ final class ProxyParityHarness {
         folder = try TemporaryFolder(prefix: "oo-par")
         let authority = try TestCertificateAuthority()
         let caFile = try folder.write("ca.pem", authority.certificatePEM)
+        var trust = "caFile: \(caFile)"
+        if let directory = setup.caDirectory {
+            let path = folder.path + "/cas"
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            if directory == .withTheCA {
+                _ = try folder.write("cas/test-ca.pem", authority.certificatePEM)
+                let hashed = try Command.run("/usr/bin/openssl", ["rehash", path])
+                guard hashed.succeeded else {
+                    throw SandboxTree.Failure(description: "openssl rehash: \(hashed.output)")
+                }
+            }
+            trust = "caDirectory: \(path)"
+        }
         site = try await UpstreamTestSite.start(
             leaf: setup.wrongCertificate ? try authority.wrongNameLeaf() : try authority.siteLeaf())
         do {
@@ -73,7 +91,7 @@ final class ProxyParityHarness {
             root: folder.path + "/edge-1",
             address: "\(setup.viaCDN ? "cdn.test" : "127.0.0.1"):\(site.port)",
             dnsPort: dns.port,
-            caFile: caFile,
+            trust: trust,
             setup: setup
         )
         do {
@@ -116,7 +134,7 @@ final class ProxyParityHarness {
         folder.remove()
     }
 
-    static func manifest(root: String, address: String, dnsPort: Int, caFile: String, setup: ParitySetup) -> String {
+    static func manifest(root: String, address: String, dnsPort: Int, trust: String, setup: ParitySetup) -> String {
         """
         apiVersion: onionops/v1
         kind: Host
@@ -144,7 +162,7 @@ final class ProxyParityHarness {
               resolver: [127.0.0.1:\(dnsPort)]
               resolverValid: 1s
               verifyTLS: \(setup.verifyTLS)
-              caFile: \(caFile)
+              \(trust)
         """
     }
 

@@ -145,6 +145,22 @@ struct ProxyParityTests {
             #expect(page.status == 502, "\(page.headers)")
         },
         ParityRow(
+            name: "TLS: by a CA folder (the default's form), the CA's certificate is accepted",
+            setup: ParitySetup(caDirectory: .withTheCA)
+        ) { harness in
+            let page = try harness.fetch("/")
+            #expect(page.status == 200, "\(page.headers)")
+            #expect(page.seenHost == "example.org")
+        },
+        ParityRow(
+            name:
+                "TLS: by a CA folder without the CA, the upstream is refused (502): nginx's required file trusts nothing",
+            setup: ParitySetup(caDirectory: .empty)
+        ) { harness in
+            let page = try harness.fetch("/")
+            #expect(page.status == 502, "\(page.headers)")
+        },
+        ParityRow(
             name: "TLS: with verifyTLS false, a certificate for another name is accepted",
             setup: ParitySetup(wrongCertificate: true, verifyTLS: false)
         ) { harness in

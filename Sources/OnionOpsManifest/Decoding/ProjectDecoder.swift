@@ -181,7 +181,7 @@ enum ProjectDecoder {
                 "upstream",
                 allowed: [
                     "scheme", "resolver", "resolverValid", "resolverTimeout", "connectTimeout", "readTimeout",
-                    "sendTimeout", "verifyTLS", "caFile",
+                    "sendTimeout", "verifyTLS", "caFile", "caDirectory",
                 ]
             ).map(decodeUpstream) ?? defaults.upstream
         )
@@ -241,7 +241,8 @@ enum ProjectDecoder {
             readTimeout: reader.string("readTimeout") ?? defaults.readTimeout,
             sendTimeout: reader.string("sendTimeout") ?? defaults.sendTimeout,
             verifyTLS: reader.bool("verifyTLS") ?? defaults.verifyTLS,
-            caFile: reader.string("caFile") ?? defaults.caFile
+            caFile: reader.string("caFile"),
+            caDirectory: reader.string("caDirectory") ?? defaults.caDirectory
         )
     }
 }

@@ -11,10 +11,18 @@ public struct UpstreamOptions: Sendable, Hashable {
     public var connectTimeout: String
     public var readTimeout: String
     public var sendTimeout: String
-    /// Verify the upstream's certificate against `caFile` and its name.
+    /// Verify the upstream's certificate and its name against the trusted
+    /// CAs: `caFile` when given, else the CA folder `caDirectory`.
     public var verifyTLS: Bool
-    /// PEM bundle of trusted CAs, an absolute path on the host.
-    public var caFile: String
+    /// A PEM bundle of trusted CAs, an absolute path on the host. nginx
+    /// 1.22 reads it once for every site (each site's location has a TLS
+    /// context of its own), so a large bundle costs time and memory per
+    /// site on every start and reload.
+    public var caFile: String?
+    /// A folder of trusted CAs named by subject hash (`openssl rehash`;
+    /// Debian keeps /etc/ssl/certs so), read only for the CAs a handshake
+    /// needs: the default, and the form that stays cheap with many sites.
+    public var caDirectory: String
 
     public init(
         scheme: UpstreamScheme = .https,
@@ -25,7 +33,8 @@ public struct UpstreamOptions: Sendable, Hashable {
         readTimeout: String = "60s",
         sendTimeout: String = "60s",
         verifyTLS: Bool = true,
-        caFile: String = UpstreamOptions.defaultCAFile
+        caFile: String? = nil,
+        caDirectory: String = UpstreamOptions.defaultCADirectory
     ) {
         self.scheme = scheme
         self.resolver = resolver
@@ -36,8 +45,10 @@ public struct UpstreamOptions: Sendable, Hashable {
         self.sendTimeout = sendTimeout
         self.verifyTLS = verifyTLS
         self.caFile = caFile
+        self.caDirectory = caDirectory
     }
 
     public static let defaultResolver = ["127.0.0.1"]
-    public static let defaultCAFile = "/etc/ssl/certs/ca-certificates.crt"
+    /// The system's CAs, the same ones as /etc/ssl/certs/ca-certificates.crt.
+    public static let defaultCADirectory = "/etc/ssl/certs"
 }

@@ -128,12 +128,21 @@ struct ProxyOptionsRule: ValidationRule {
                 expected: "use an nginx time like 15s or 1m"
             ) { ConfigText.isNginxTime($0) }
         }
+        if let caFile = upstream.caFile {
+            report.checkConfigText(
+                caFile,
+                "caFile",
+                at: origin.location(of: "spec.nginx.upstream.caFile"),
+                code: .invalidPath,
+                expected: "use an absolute path like /etc/ssl/certs/ca-certificates.crt"
+            ) { ConfigText.isSafeAbsolutePath($0) }
+        }
         report.checkConfigText(
-            upstream.caFile,
-            "caFile",
-            at: origin.location(of: "spec.nginx.upstream.caFile"),
+            upstream.caDirectory,
+            "caDirectory",
+            at: origin.location(of: "spec.nginx.upstream.caDirectory"),
             code: .invalidPath,
-            expected: "use an absolute path like /etc/ssl/certs/ca-certificates.crt"
+            expected: "use an absolute path like /etc/ssl/certs"
         ) { ConfigText.isSafeAbsolutePath($0) }
     }
 }
