@@ -265,7 +265,7 @@ struct RepositorySecurityTests {
         #expect(run.exitCode == 0, "\(run.stdout)\(run.stderr)")
         for host in ["edge-1", "edge-2"] { #expect(harness.appliedCommit(host) == commitB) }
         let configB = harness.read("edge-1", HostLayout.nginxConfig(project: "news"))
-        #expect(configB?.contains("media.") == true)
+        #expect(configB?.contains("onionops-demo-2") == true)
 
         // The attacker (or a mistake) moves main back to the older, signed A.
         try repo.forcePush(commitA)
