@@ -89,34 +89,18 @@ final class ProxyEndToEndTests {
     // MARK: Fixtures
 
     static func manifest(root: String, upstreamPort: Int, caFile: String) -> String {
-        """
-        apiVersion: onionops/v1
-        kind: Host
-        metadata: {name: edge-1}
-        spec: {local: {root: \(root)}}
-        ---
-        apiVersion: onionops/v1
-        kind: Project
-        metadata: {name: site}
-        spec:
-          mode: hardmap
-          placement: {hosts: [edge-1]}
-          sites:
-            - onion: \(onion)
-              upstream: example.org
-              subdomains: [www, static]
-              upstreamAddress: 127.0.0.1:\(upstreamPort)
-          nginx:
-            forceHttps: true
-            block:
-              paths: [/wp-admin]
-              userAgents: [EvilBot]
-            upstreamHeaders:
-              - {name: X-Onion-Gateway, value: onionops}
-            rewrite: {hardMode: 1, preserve: [keep@example.org], disableSRI: true, dropUnrewritable: true}
-            upstream: {caFile: \(caFile)}
-            foreignSites: [{onion: \(TestOnions.c), upstream: other.org}]
-        """
+        OneSiteManifest.text(
+            root: root, onion: onion, upstreamAddress: "127.0.0.1:\(upstreamPort)", subdomains: "[www, static]",
+            nginx: """
+                block:
+                  paths: [/wp-admin]
+                  userAgents: [EvilBot]
+                upstreamHeaders:
+                  - {name: X-Onion-Gateway, value: onionops}
+                rewrite: {hardMode: 1, preserve: [keep@example.org], disableSRI: true, dropUnrewritable: true}
+                upstream: {caFile: \(caFile)}
+                foreignSites: [{onion: \(TestOnions.c), upstream: other.org}]
+                """)
     }
 
     static func upstreamConfig(folder: String, port: Int) -> String {

@@ -42,9 +42,7 @@ struct ParityResponse: Sendable {
         guard let line = body.split(separator: "\n").first(where: { $0.hasPrefix("seen-host-hex=") }) else {
             return nil
         }
-        let hex = Array(line.dropFirst("seen-host-hex=".count))
-        let bytes = stride(from: 0, to: hex.count - 1, by: 2).compactMap { UInt8(String(hex[$0...$0 + 1]), radix: 16) }
-        return String(decoding: bytes, as: UTF8.self)
+        return Hex.decode(line.dropFirst("seen-host-hex=".count)).map { String(decoding: $0, as: UTF8.self) }
     }
 }
 
@@ -135,35 +133,20 @@ final class ProxyParityHarness {
     }
 
     static func manifest(root: String, address: String, dnsPort: Int, trust: String, setup: ParitySetup) -> String {
-        """
-        apiVersion: onionops/v1
-        kind: Host
-        metadata: {name: edge-1}
-        spec: {local: {root: \(root)}}
-        ---
-        apiVersion: onionops/v1
-        kind: Project
-        metadata: {name: site}
-        spec:
-          mode: hardmap
-          placement: {hosts: [edge-1]}
-          sites:
-            - onion: \(onion)
-              upstream: example.org
-              upstreamAddress: \(address)
-          nginx:
-            forceHttps: true
-            subdomains: any
-            rewrite:
-              preserve: [user@example.org]
-            requests:
-              maxBodySize: \(setup.maxBodySize)
-            upstream:
-              resolver: [127.0.0.1:\(dnsPort)]
-              resolverValid: 1s
-              verifyTLS: \(setup.verifyTLS)
-              \(trust)
-        """
+        OneSiteManifest.text(
+            root: root, onion: onion, upstreamAddress: address,
+            nginx: """
+                subdomains: any
+                rewrite:
+                  preserve: [user@example.org]
+                requests:
+                  maxBodySize: \(setup.maxBodySize)
+                upstream:
+                  resolver: [127.0.0.1:\(dnsPort)]
+                  resolverValid: 1s
+                  verifyTLS: \(setup.verifyTLS)
+                  \(trust)
+                """)
     }
 
     /// A request through the proxy's unix socket, as tor would make it.

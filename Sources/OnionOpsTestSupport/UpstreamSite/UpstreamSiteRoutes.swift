@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
+import OnionOpsCore
 
 /// What the upstream test site serves. Every answer carries the Host it saw
 /// twice: in plain words (which the proxy rewrites like any text) and as hex
@@ -110,9 +111,7 @@ enum UpstreamSiteRoutes {
     static let linkField = HTTPField.Name("Link") ?? .contentLocation
     static let seenHostField = HTTPField.Name("X-Seen-Host-Hex") ?? .via
 
-    static func hex(_ text: String) -> String {
-        text.utf8.map { String(format: "%02x", $0) }.joined()
-    }
+    static func hex(_ text: String) -> String { Hex.encode(text.utf8) }
 
     /// Names outside the site answer 404, as a virtual host would.
     struct HostCheck: RouterMiddleware {
