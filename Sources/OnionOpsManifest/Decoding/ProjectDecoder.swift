@@ -128,21 +128,6 @@ enum ProjectDecoder {
 
     private static func decodeNginx(_ nginx: MappingReader) -> NginxOptions {
         let defaults = NginxOptions()
-        let block = nginx.mapping("block", allowed: ["paths", "hosts", "userAgents"]).map { reader in
-            BlockRules(
-                paths: reader.stringList("paths") ?? [],
-                hosts: reader.stringList("hosts") ?? [],
-                userAgents: reader.stringList("userAgents") ?? []
-            )
-        }
-        let cacheDefaults = CacheSettings()
-        let cache = nginx.mapping("cache", allowed: ["enabled", "maxSize", "validFor"]).map { reader in
-            CacheSettings(
-                enabled: reader.bool("enabled") ?? cacheDefaults.enabled,
-                maxSize: reader.string("maxSize") ?? cacheDefaults.maxSize,
-                validFor: reader.string("validFor") ?? cacheDefaults.validFor
-            )
-        }
         let headers = nginx.sequence("upstreamHeaders")?.compactMap { item -> HeaderField? in
             guard
                 let reader = MappingReader(
@@ -152,20 +137,13 @@ enum ProjectDecoder {
             else { return nil }
             return HeaderField(name: name, value: value)
         }
-        let tlsDefaults = TLSSettings()
-        let tls = nginx.mapping("tls", allowed: ["source", "lifetimeDays"]).map { reader in
-            TLSSettings(
-                source: reader.choice("source", as: TLSSource.self) ?? tlsDefaults.source,
-                lifetimeDays: reader.int("lifetimeDays") ?? tlsDefaults.lifetimeDays
-            )
-        }
         return NginxOptions(
             forceHttps: nginx.bool("forceHttps") ?? defaults.forceHttps,
             helloOnion: nginx.bool("helloOnion") ?? defaults.helloOnion,
-            block: block ?? defaults.block,
-            cache: cache ?? defaults.cache,
+            block: decodeBlock(nginx) ?? defaults.block,
+            cache: decodeCache(nginx) ?? defaults.cache,
             upstreamHeaders: headers ?? (nginx.has("upstreamHeaders") ? [] : defaults.upstreamHeaders),
-            tls: tls ?? defaults.tls,
+            tls: decodeTLS(nginx) ?? defaults.tls,
             subdomains: nginx.choice("subdomains", as: SubdomainPolicy.self) ?? defaults.subdomains,
             foreignSites: decodeForeignSites(nginx),
             rewrite: nginx.mapping(
@@ -185,6 +163,37 @@ enum ProjectDecoder {
                 ]
             ).map(decodeUpstream) ?? defaults.upstream
         )
+    }
+
+    private static func decodeBlock(_ nginx: MappingReader) -> BlockRules? {
+        nginx.mapping("block", allowed: ["paths", "hosts", "userAgents"]).map { reader in
+            BlockRules(
+                paths: reader.stringList("paths") ?? [],
+                hosts: reader.stringList("hosts") ?? [],
+                userAgents: reader.stringList("userAgents") ?? []
+            )
+        }
+    }
+
+    private static func decodeCache(_ nginx: MappingReader) -> CacheSettings? {
+        let defaults = CacheSettings()
+        return nginx.mapping("cache", allowed: ["enabled", "maxSize", "validFor"]).map { reader in
+            CacheSettings(
+                enabled: reader.bool("enabled") ?? defaults.enabled,
+                maxSize: reader.string("maxSize") ?? defaults.maxSize,
+                validFor: reader.string("validFor") ?? defaults.validFor
+            )
+        }
+    }
+
+    private static func decodeTLS(_ nginx: MappingReader) -> TLSSettings? {
+        let defaults = TLSSettings()
+        return nginx.mapping("tls", allowed: ["source", "lifetimeDays"]).map { reader in
+            TLSSettings(
+                source: reader.choice("source", as: TLSSource.self) ?? defaults.source,
+                lifetimeDays: reader.int("lifetimeDays") ?? defaults.lifetimeDays
+            )
+        }
     }
 
     private static func decodeForeignSites(_ nginx: MappingReader) -> [ForeignSite] {
