@@ -28,6 +28,10 @@ extension HostLayout {
         "\(publisherLogDirectory(balancer: balancer))/onionbalance.log"
     }
 
+    /// In the host's own logrotate folder, read by Debian's daily run:
+    /// root's folder, which logrotate skips hidden temp files in.
+    public static let logrotateConfig = "/etc/logrotate.d/onionops"
+
     // MARK: systemd units
 
     /// Inside OnionOps' own tree; `systemctl link` makes them known.
