@@ -9,7 +9,7 @@ BIN := .build/debug/onionops
 
 # Debian packages the build, the tests and the daemons need.
 DEBIAN_PACKAGES := libgit2-dev libyaml-dev pkg-config tor nginx onionbalance \
-	openssh-client openssh-server age git curl strace \
+	openssh-client openssh-server age git curl strace logrotate \
 	libnginx-mod-http-subs-filter libnginx-mod-http-headers-more-filter libnginx-mod-http-lua
 
 .PHONY: all deps build demo demo-stop test unit e2e robustness security lint format clean help bench bench-ansible

@@ -220,6 +220,10 @@ public struct Renderer: Sendable {
             files += SystemdUnitRenderer.units(for: host, instances: topology.instances(on: host.name))
         }
 
+        if let logrotate = LogrotateRenderer(layout: layout, host: host).render(topology) {
+            files.append(ManagedFile(path: HostLayout.logrotateConfig, text: logrotate))
+        }
+
         // Parents of every managed folder up to OnionOps' own top folders
         // (`/etc/onionops`, ...) are managed too, owned by root; system
         // folders above them (`/etc`, `/run`) are never touched.

@@ -18,6 +18,14 @@ public enum Command {
         return Result(exitCode: captured.exitCode, output: captured.stdout)
     }
 
+    /// `run` for async tests: waits without holding a thread of the
+    /// cooperative pool, which in-process servers (the upstream test site)
+    /// need to answer the very command being waited for.
+    public static func runAsync(_ executable: String, _ arguments: [String]) async throws -> Result {
+        let captured = try await Spawn.capture(executable, arguments, environment: .inherited, mergeErrors: true)
+        return Result(exitCode: captured.status, output: String(decoding: captured.stdout, as: UTF8.self))
+    }
+
     /// What `capture` saw of one run.
     public struct Captured: Sendable {
         public var exitCode: Int32

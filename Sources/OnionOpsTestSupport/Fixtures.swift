@@ -45,7 +45,30 @@ public enum Fixtures {
                   paths: [{{block.path}}]
                   hosts: [{{block.host}}]
                   userAgents: [{{block.userAgent}}]
-                cache: {enabled: true, maxSize: {{cache.maxSize}}, validFor: {{cache.validFor}}}
+                cache:
+                  enabled: true
+                  maxSize: {{cache.maxSize}}
+                  validFor: {{cache.validFor}}
+                  skipContentTypes: [{{cache.skipContentType}}]
+                  skipHosts: [{{cache.skipHost}}]
+                deny:
+                  hostPatterns: [{{deny.hostPattern}}]
+                  referers: [{{deny.referer}}]
+                  paramPatterns:
+                    - {name: {{deny.paramName}}, pattern: {{deny.paramPattern}}}
+                allowOnly:
+                  origins: [{{allow.origin}}]
+                  params:
+                    - {name: q, value: {{allow.paramValue}}}
+                blockMessage: {{access.blockMessage}}
+                cookieLock: {{access.cookieLock}}
+                redirects:
+                  - {path: {{redirect.path}}, to: {{redirect.to}}}
+                fixedResponses:
+                  - {path: {{fixed.path}}, body: {{fixed.body}}, contentType: {{fixed.contentType}}}
+                workers: {processes: {{workers.processes}}}
+                buffers: {size: {{buffers.size}}, busySize: 16k}
+                logs: {errorLevel: {{logs.errorLevel}}}
                 upstreamHeaders:
                   - name: {{header.name}}
                     value: {{header.value}}
@@ -112,6 +135,24 @@ public enum Fixtures {
             "block.userAgent": "BadBot 1.0",
             "cache.maxSize": "256m",
             "cache.validFor": "10m",
+            "cache.skipContentType": "video/mp4",
+            "cache.skipHost": "static",
+            "deny.hostPattern": "^old[0-9]+\\.",
+            "deny.referer": "https://spam.example/page",
+            "deny.paramName": "debug_mode",
+            "deny.paramPattern": "^(on|true)$",
+            "allow.origin": "https://partner.example",
+            "allow.paramValue": "allowed-value",
+            "access.blockMessage": "Not over the onion, sorry.",
+            "access.cookieLock": "/unlock-4f2a9c",
+            "redirect.path": "^/old-section/",
+            "redirect.to": "https://example.org/new",
+            "fixed.path": "/robots.txt",
+            "fixed.body": "User-agent: *",
+            "fixed.contentType": "text/plain",
+            "workers.processes": "auto",
+            "buffers.size": "8k",
+            "logs.errorLevel": "warn",
             "header.name": "X-From-Onion",
             "header.value": "1",
             "foreign.onion": TestOnions.c,

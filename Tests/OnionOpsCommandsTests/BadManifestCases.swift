@@ -425,10 +425,34 @@ enum BadManifestCases {
             host + project(hardmapSpec + "\n  nginx: {upstreamHeaders: [{name: X-A, value: «'a\"b'}]}")
         ),
         .marked(
-            "injection: '$' in a user agent",
+            "injection: a newline in a user agent (written inside quotes, where only line breaks could escape)",
             .configInjection,
-            mentions: "'$'",
-            host + project(hardmapSpec + "\n  nginx: {block: {userAgents: [«\"$http_host\"]}}")
+            mentions: "a newline",
+            host + project(hardmapSpec + "\n  nginx: {block: {userAgents: [«\"bad\\nbot\"]}}")
+        ),
+        .marked(
+            "a block pattern that is not a regex",
+            .invalidValue,
+            mentions: "regular expression",
+            host + project(hardmapSpec + "\n  nginx: {block: {pathPatterns: [«'(unclosed']}}")
+        ),
+        .marked(
+            "busy buffers larger than all buffers but one (nginx would not start)",
+            .invalidValue,
+            mentions: "count - 1 buffers",
+            host + project(hardmapSpec + "\n  nginx: {buffers: {size: 8k, count: 2, busySize: «16k}}")
+        ),
+        .marked(
+            "denyStatus out of range",
+            .valueOutOfRange,
+            mentions: "400...599",
+            host + project(hardmapSpec + "\n  nginx: {denyStatus: «302}")
+        ),
+        .marked(
+            "a '$' in a block message (nginx's return would expand it)",
+            .invalidValue,
+            mentions: "without '$'",
+            host + project(hardmapSpec + "\n  nginx: {blockMessage: «\"costs $5\"}")
         ),
         .marked(
             "injection: '#' in a cache size",

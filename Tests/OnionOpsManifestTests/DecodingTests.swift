@@ -17,7 +17,7 @@ struct DecodingTests {
         #expect(result.topology.projects.count == 2)
         #expect(result.topology.balancers.count == 1)
         let news = result.topology.project(named: "news")
-        #expect(news?.nginx.block.userAgents == ["BadBot 1.0"])
+        #expect(news?.nginx.access.block.userAgents == ["BadBot 1.0"])
         #expect(news?.sites.first?.upstreamAddress == "127.0.0.1:8443")
         guard case .ssh(let ssh)? = result.topology.host(named: "edge-1")?.connection else {
             Issue.record("edge-1 should be an ssh host")

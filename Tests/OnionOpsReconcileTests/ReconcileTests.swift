@@ -69,7 +69,7 @@ struct ReconcileTests {
     static func changingNginx(of topology: Topology) -> Topology {
         var changed = topology
         if let index = changed.projects.firstIndex(where: { $0.name == "news" }) {
-            changed.projects[index].nginx.block.paths.append("/media-private")
+            changed.projects[index].nginx.access.block.paths.append("/media-private")
         }
         return changed
     }

@@ -64,7 +64,65 @@ struct ProxyConfigAcceptanceTests {
               connectTimeout: 3s
               readTimeout: 20s
               sendTimeout: 20s
+            block:
+              paths: [/wp-admin]
+              pathPatterns: ['\\.php$']
+              hosts: [admin]
+              hostPatterns: ['^adm[0-9]+\\.']
+              userAgents: [BadBot]
+              userAgentPatterns: ['^curl/']
+              referers: [https://spam.example/]
+              refererPatterns: [casino]
+              origins: [https://evil.example]
+              originPatterns: [evil]
+              params: [{name: debug, value: "1"}]
+              paramPatterns: [{name: q, pattern: 'drop\\s+table'}]
+            deny: {userAgents: [scraper], paths: [/private]}
+            allowOnly: {originPatterns: ['onion$']}
+            blockMessage: "Not over the onion, sorry."
+            denyStatus: 444
+            suppressTor2web: true
+            getOnly: true
+            cookieLock: /unlock-4f2a9c
+            redirects:
+              - {host: '^old\\.', to: 'https://www.s0.example.org', code: 301}
+              - {path: '^/gone/', to: 'https://s0.example.org/moved', keepURI: false}
+            fixedResponses: [{path: /robots.txt, body: "User-agent: *\\nDisallow: /private\\n"}]
+            caValidation: [{path: /.well-known/pki-validation/abc.txt, body: "token"}]
+            cache:
+              enabled: true
+              validFor: 60s
+              anyStatus: true
+              minUses: 2
+              skipContentTypes: [video/mp4]
+              skipHosts: [live]
+            workers: {processes: 2, connections: 4096, openFiles: 16384}
+            buffers: {size: 16k, count: 16, busySize: 32k, maxTempFileSize: "0"}
+            logs: {access: true, errorLevel: notice}
         """
+
+    /// Characters that would end a quoted nginx string, a directive or a
+    /// block if they were not quoted, in every field written inside quotes.
+    static let quotedAttack = #"a;b"c{d}e'f#g`h\i"#
+
+    static func quotedFields(_ value: String) -> String {
+        let pattern = #"[;"{}'#$`]\x"#
+        let yaml = { (text: String) in "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+        return """
+                block:
+                  userAgents: [\(yaml(value))]
+                  referers: [\(yaml(value))]
+                  origins: [\(yaml(value))]
+                  params: [{name: p, value: \(yaml(value))}]
+                  userAgentPatterns: [\(yaml(pattern))]
+                  paramPatterns: [{name: q, pattern: \(yaml(pattern))}]
+                deny: {hostPatterns: [\(yaml(pattern))], refererPatterns: [\(yaml(pattern))]}
+                allowOnly: {originPatterns: [\(yaml(pattern))], pathPatterns: [\(yaml(pattern))]}
+                blockMessage: \(yaml(value))
+                redirects: [{path: \(yaml(pattern)), to: https://s0.example.org}]
+                fixedResponses: [{path: /t.txt, body: \(yaml(value + "\n" + value))}]
+            """
+    }
 
     func nginxTest(_ text: String) throws -> String {
         let result = ManifestLoader().load([ManifestFile(path: "big.yaml", text: text)])
@@ -86,6 +144,18 @@ struct ProxyConfigAcceptanceTests {
         #expect(text.contains("X-Onion-CircuitID $proxy_protocol_addr"))
         #expect(text.contains("body_filter_by_lua_block"))
         #expect(!text.contains("proxy_ssl_verify on"))
+    }
+
+    @Test("quotes, braces, ';' and '#' in quoted fields stay data: nginx -t passes, no entry is added")
+    func quotedFieldsStayData() throws {
+        let text = try nginxTest(Self.manifest(sites: 1, nginx: Self.quotedFields(Self.quotedAttack)))
+        // The user-agent map holds exactly its one literal and one pattern.
+        // (The values hold '}' themselves: the map ends at a line of its own.)
+        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let start = lines.firstIndex(of: "map $http_user_agent $oo_block_user_agent {")
+        let entries = start.map { Array(lines[($0 + 1)...].prefix { $0 != "}" }) }
+        #expect(entries?.count == 3, "\(entries ?? [])")
+        #expect(text.contains(#"return 403 "a;b\"c{d}e'f#g`h\\i";"#), "\(text)")
     }
 
     @Test("1,000 sites in one project pass nginx -t (no sub_filter 255-pattern cap)")

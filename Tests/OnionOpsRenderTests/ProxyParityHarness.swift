@@ -17,6 +17,10 @@ struct ParitySetup: Sendable {
     /// `caFile`: the test CA hashed into it, or an empty folder.
     var caDirectory: CADirectory?
 
+    /// More of the project's `nginx:` mapping, one key per line at the
+    /// left margin (access rules, logs).
+    var extraNginx = ""
+
     enum CADirectory: Sendable { case withTheCA, empty }
 }
 
@@ -57,6 +61,8 @@ final class ProxyParityHarness {
     let dns: DNSTestResolver
     let proxy: BackgroundProcess
     let socketDirectory: String
+    /// nginx's error and access logs.
+    let logDirectory: String
     private let sandboxFolder: TemporaryFolder
 
     init(_ setup: ParitySetup) async throws {
@@ -105,6 +111,7 @@ final class ProxyParityHarness {
             }
             let layout = HostLayout(root: host.root)
             socketDirectory = layout.resolve(HostLayout.nginxSocketDirectory(project: "site"))
+            logDirectory = layout.resolve(HostLayout.nginxLogDirectory(project: "site"))
             proxy = try BackgroundProcess(
                 "/usr/sbin/nginx",
                 ["-c", layout.resolve(HostLayout.nginxConfig(project: "site")), "-p", host.root, "-g", "daemon off;"],
@@ -117,7 +124,19 @@ final class ProxyParityHarness {
             throw error
         }
         let socket = socketDirectory + "/p443.sock"
-        guard proxy.wait(upTo: 5, until: { FileManager.default.fileExists(atPath: socket) }) else {
+        // Ready when it answers, not when the socket file appears: a loaded
+        // machine can leave the workers a moment behind the master's bind.
+        let ready = proxy.wait(upTo: 10) {
+            FileManager.default.fileExists(atPath: socket)
+                && (try? Command.run(
+                    "/usr/bin/curl",
+                    [
+                        "-sk", "--max-time", "2", "-o", "/dev/null", "--unix-socket", socket,
+                        "https://\(Self.onion)/hello-onion",
+                    ]
+                ).succeeded) == true
+        }
+        guard ready else {
             let log = proxy.log
             await stop()
             throw SandboxTree.Failure(description: "the proxy nginx did not start: \(log)")
@@ -146,6 +165,7 @@ final class ProxyParityHarness {
                   resolverValid: 1s
                   verifyTLS: \(setup.verifyTLS)
                   \(trust)
+                \(setup.extraNginx)
                 """)
     }
 
@@ -157,22 +177,25 @@ final class ProxyParityHarness {
         method: String = "GET",
         headers: [String] = [],
         data: String? = nil,
-        dataFile: String? = nil
-    ) throws -> ParityResponse {
+        dataFile: String? = nil,
+        plainHTTP: Bool = false
+    ) async throws -> ParityResponse {
         let host = subdomain.map { "\($0).\(Self.onion)" } ?? Self.onion
-        var arguments = [
-            "-sk", "--max-time", "20", "-D", "-", "-X", method, "--unix-socket", socketDirectory + "/p443.sock",
-        ]
+        let socket = socketDirectory + (plainHTTP ? "/p80.sock" : "/p443.sock")
+        var arguments = ["-sk", "--max-time", "20", "-D", "-", "-X", method, "--unix-socket", socket]
         // No Expect: 100-continue round trip before an upload.
         for header in headers + ["Expect:"] { arguments += ["-H", header] }
         if let data { arguments += ["--data-raw", data] }
         if let dataFile {
             arguments += ["-H", "Content-Type: application/octet-stream", "--data-binary", "@" + dataFile]
         }
-        arguments.append("https://\(host)\(path)")
-        let result = try Command.run("/usr/bin/curl", arguments)
+        arguments.append("\(plainHTTP ? "http" : "https")://\(host)\(path)")
+        // Not Command.run: a blocked pool thread is one the upstream test
+        // site (in this process) cannot answer on.
+        let result = try await Command.runAsync("/usr/bin/curl", arguments)
         guard result.succeeded else {
-            throw SandboxTree.Failure(description: "curl failed: \(result.output)\nproxy log: \(proxy.log)")
+            throw SandboxTree.Failure(
+                description: "curl failed (exit \(result.exitCode)): \(result.output)\nproxy log: \(proxy.log)")
         }
         let parts = result.output.components(separatedBy: "\r\n\r\n")
         let head = parts.first ?? ""

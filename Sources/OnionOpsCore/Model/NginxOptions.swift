@@ -4,7 +4,8 @@ public struct NginxOptions: Sendable, Hashable {
     public var forceHttps: Bool
     /// Answer `/hello-onion` without touching the upstream.
     public var helloOnion: Bool
-    public var block: BlockRules
+    /// Blocks, deny and allow lists, redirects and fixed answers.
+    public var access: AccessOptions
     public var cache: CacheSettings
     /// Extra headers sent to the upstream with every request.
     public var upstreamHeaders: [HeaderField]
@@ -15,11 +16,14 @@ public struct NginxOptions: Sendable, Hashable {
     public var requests: RequestOptions
     public var responses: ResponseOptions
     public var upstream: UpstreamOptions
+    public var processes: NginxProcesses
+    public var buffers: ProxyBuffers
+    public var logs: NginxLogs
 
     public init(
         forceHttps: Bool = true,
         helloOnion: Bool = true,
-        block: BlockRules = BlockRules(),
+        access: AccessOptions = AccessOptions(),
         cache: CacheSettings = CacheSettings(),
         upstreamHeaders: [HeaderField] = NginxOptions.defaultUpstreamHeaders,
         tls: TLSSettings = TLSSettings(),
@@ -28,11 +32,14 @@ public struct NginxOptions: Sendable, Hashable {
         rewrite: RewriteOptions = RewriteOptions(),
         requests: RequestOptions = RequestOptions(),
         responses: ResponseOptions = ResponseOptions(),
-        upstream: UpstreamOptions = UpstreamOptions()
+        upstream: UpstreamOptions = UpstreamOptions(),
+        processes: NginxProcesses = NginxProcesses(),
+        buffers: ProxyBuffers = ProxyBuffers(),
+        logs: NginxLogs = NginxLogs()
     ) {
         self.forceHttps = forceHttps
         self.helloOnion = helloOnion
-        self.block = block
+        self.access = access
         self.cache = cache
         self.upstreamHeaders = upstreamHeaders
         self.tls = tls
@@ -42,6 +49,9 @@ public struct NginxOptions: Sendable, Hashable {
         self.requests = requests
         self.responses = responses
         self.upstream = upstream
+        self.processes = processes
+        self.buffers = buffers
+        self.logs = logs
     }
 
     /// Tells the upstream a request came through the onion, as Onionspray

@@ -10,11 +10,17 @@ public struct Site: Sendable, Hashable {
     /// or an origin behind a private address). SNI and Host stay the
     /// upstream's names.
     public var upstreamAddress: String?
+    /// An access log for this site, whatever the project's `logs.access`.
+    public var accessLog: Bool?
 
-    public init(onion: String, upstream: String, subdomains: [String] = [], upstreamAddress: String? = nil) {
+    public init(
+        onion: String, upstream: String, subdomains: [String] = [], upstreamAddress: String? = nil,
+        accessLog: Bool? = nil
+    ) {
         self.onion = onion
         self.upstream = upstream
         self.subdomains = subdomains
         self.upstreamAddress = upstreamAddress
+        self.accessLog = accessLog
     }
 }

@@ -200,12 +200,12 @@ public enum ConfigText {
         return suffixes.contains(String(text.dropFirst(digits.count)))
     }
 
-    private static func isLowerAlnum(_ byte: UInt8) -> Bool {
+    static func isLowerAlnum(_ byte: UInt8) -> Bool {
         (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
             || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
     }
 
-    private static func isUpper(_ byte: UInt8) -> Bool {
+    static func isUpper(_ byte: UInt8) -> Bool {
         byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")
     }
 }

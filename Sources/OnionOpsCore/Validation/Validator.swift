@@ -15,6 +15,7 @@ public struct Validator: Sendable {
         TorOptionsRule(),
         NginxOptionsRule(),
         ProxyOptionsRule(),
+        AccessOptionsRule(),
         SoftmapRule(),
         SiteSharingRule(),
         SocketPathRule(),

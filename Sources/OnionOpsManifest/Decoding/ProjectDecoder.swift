@@ -57,9 +57,9 @@ enum ProjectDecoder {
             spec.mapping(
                 "nginx",
                 allowed: [
-                    "forceHttps", "helloOnion", "block", "cache", "upstreamHeaders", "tls", "subdomains",
-                    "foreignSites", "rewrite", "requests", "responses", "upstream",
-                ]
+                    "forceHttps", "helloOnion", "cache", "upstreamHeaders", "tls", "subdomains",
+                    "foreignSites", "rewrite", "requests", "responses", "upstream", "workers", "buffers", "logs",
+                ] + AccessDecoder.keys
             ).map(decodeNginx) ?? NginxOptions()
 
         guard let mode, let placement else { return nil }
@@ -79,7 +79,7 @@ enum ProjectDecoder {
             let site = MappingReader(
                 node,
                 path: path,
-                allowed: ["onion", "upstream", "subdomains", "upstreamAddress"],
+                allowed: ["onion", "upstream", "subdomains", "upstreamAddress", "accessLog"],
                 context: context
             )
         else { return nil }
@@ -94,7 +94,8 @@ enum ProjectDecoder {
             onion: onion,
             upstream: upstream,
             subdomains: site.stringList("subdomains") ?? [],
-            upstreamAddress: site.string("upstreamAddress")
+            upstreamAddress: site.string("upstreamAddress"),
+            accessLog: site.bool("accessLog")
         )
     }
 
@@ -140,7 +141,7 @@ enum ProjectDecoder {
         return NginxOptions(
             forceHttps: nginx.bool("forceHttps") ?? defaults.forceHttps,
             helloOnion: nginx.bool("helloOnion") ?? defaults.helloOnion,
-            block: decodeBlock(nginx) ?? defaults.block,
+            access: AccessDecoder.decode(nginx),
             cache: decodeCache(nginx) ?? defaults.cache,
             upstreamHeaders: headers ?? (nginx.has("upstreamHeaders") ? [] : defaults.upstreamHeaders),
             tls: decodeTLS(nginx) ?? defaults.tls,
@@ -161,27 +162,60 @@ enum ProjectDecoder {
                     "scheme", "resolver", "resolverValid", "resolverTimeout", "connectTimeout", "readTimeout",
                     "sendTimeout", "verifyTLS", "caFile", "caDirectory",
                 ]
-            ).map(decodeUpstream) ?? defaults.upstream
+            ).map(decodeUpstream) ?? defaults.upstream,
+            processes: decodeProcesses(nginx) ?? defaults.processes,
+            buffers: decodeBuffers(nginx) ?? defaults.buffers,
+            logs: decodeLogs(nginx) ?? defaults.logs
         )
     }
 
-    private static func decodeBlock(_ nginx: MappingReader) -> BlockRules? {
-        nginx.mapping("block", allowed: ["paths", "hosts", "userAgents"]).map { reader in
-            BlockRules(
-                paths: reader.stringList("paths") ?? [],
-                hosts: reader.stringList("hosts") ?? [],
-                userAgents: reader.stringList("userAgents") ?? []
+    private static func decodeProcesses(_ nginx: MappingReader) -> NginxProcesses? {
+        let defaults = NginxProcesses()
+        return nginx.mapping("workers", allowed: ["processes", "connections", "openFiles"]).map { reader in
+            NginxProcesses(
+                workers: reader.string("processes") ?? defaults.workers,
+                connections: reader.int("connections") ?? defaults.connections,
+                openFiles: reader.int("openFiles") ?? defaults.openFiles
+            )
+        }
+    }
+
+    private static func decodeBuffers(_ nginx: MappingReader) -> ProxyBuffers? {
+        let defaults = ProxyBuffers()
+        return nginx.mapping("buffers", allowed: ["size", "count", "busySize", "maxTempFileSize"]).map { reader in
+            ProxyBuffers(
+                size: reader.string("size") ?? defaults.size,
+                count: reader.int("count") ?? defaults.count,
+                busySize: reader.string("busySize") ?? defaults.busySize,
+                maxTempFileSize: reader.string("maxTempFileSize") ?? defaults.maxTempFileSize
+            )
+        }
+    }
+
+    private static func decodeLogs(_ nginx: MappingReader) -> NginxLogs? {
+        let defaults = NginxLogs()
+        return nginx.mapping("logs", allowed: ["access", "errorLevel"]).map { reader in
+            NginxLogs(
+                access: reader.bool("access") ?? defaults.access,
+                errorLevel: reader.string("errorLevel") ?? defaults.errorLevel
             )
         }
     }
 
     private static func decodeCache(_ nginx: MappingReader) -> CacheSettings? {
         let defaults = CacheSettings()
-        return nginx.mapping("cache", allowed: ["enabled", "maxSize", "validFor"]).map { reader in
+        return nginx.mapping(
+            "cache",
+            allowed: ["enabled", "maxSize", "validFor", "minUses", "anyStatus", "skipContentTypes", "skipHosts"]
+        ).map { reader in
             CacheSettings(
                 enabled: reader.bool("enabled") ?? defaults.enabled,
                 maxSize: reader.string("maxSize") ?? defaults.maxSize,
-                validFor: reader.string("validFor") ?? defaults.validFor
+                validFor: reader.string("validFor") ?? defaults.validFor,
+                minUses: reader.int("minUses") ?? defaults.minUses,
+                anyStatus: reader.bool("anyStatus") ?? defaults.anyStatus,
+                skipContentTypes: reader.stringList("skipContentTypes") ?? defaults.skipContentTypes,
+                skipHosts: reader.stringList("skipHosts") ?? defaults.skipHosts
             )
         }
     }

@@ -17,6 +17,8 @@ struct NginxConfigRenderer {
     let project: Project
     let sites: [SiteNames]
 
+    private var access: NginxAccess { NginxAccess(project: project, sites: sites) }
+
     private var names: [NameRewrite] { NameRewrite.all(sites: sites, foreign: project.nginx.foreignSites) }
 
     /// Every config rewrites bodies (subs_filter) and headers (Lua).
@@ -29,18 +31,20 @@ struct NginxConfigRenderer {
         nginx.blank()
         for module in modules.sorted() { nginx.directive("load_module", module.path) }
         nginx.directive("user", host.nginx.user)
-        nginx.directive("worker_processes", "auto")
+        let processes = project.nginx.processes
+        nginx.directive("worker_processes", processes.workers)
+        nginx.directive("worker_rlimit_nofile", String(processes.openFiles))
         nginx.directive("pid", layout.resolve(HostLayout.nginxPidFile(project: project.name)))
-        nginx.directive("error_log", "\(logs)/error.log", "warn")
+        nginx.directive("error_log", "\(logs)/error.log", project.nginx.logs.errorLevel)
         nginx.blank()
-        nginx.block("events") { $0.directive("worker_connections", "1024") }
+        nginx.block("events") { $0.directive("worker_connections", String(processes.connections)) }
         nginx.blank()
         nginx.block("http") { http in
-            http.directive("default_type", "application/octet-stream")
+            // Only for what nginx answers itself (blocks, fixed answers);
+            // proxied answers keep the upstream's type.
+            http.directive("default_type", "text/plain")
             http.directive("server_tokens", "off")
-            // Onion services keep no access log: visitors' requests are
-            // theirs.
-            http.directive("access_log", "off")
+            accessLog(&http, on: project.nginx.logs.access, format: true)
             for (name, folder) in HostLayout.nginxTempDirectories(project: project.name) {
                 http.directive(name, layout.resolve(folder))
             }
@@ -66,7 +70,8 @@ struct NginxConfigRenderer {
             }
             http.blank()
             hostMaps(&http)
-            blockMaps(&http)
+            access.maps(&http)
+            cacheMaps(&http)
             requestMaps(&http)
             proxySettings(&http)
             bodyRewrites(&http)
@@ -133,47 +138,34 @@ struct NginxConfigRenderer {
         http.blank()
     }
 
-    private func blockMaps(_ http: inout NginxWriter) {
-        let block = project.nginx.block
-        if !block.hosts.isEmpty {
-            http.comment("Blocked hosts answer 403.")
-            http.block("map", "$host", "$oo_blocked_host") { map in
+    /// Hosts and answer types the cache never stores (the type is the
+    /// answer's, read after the upstream replied).
+    private func cacheMaps(_ http: inout NginxWriter) {
+        let cache = project.nginx.cache
+        guard cache.enabled, !(cache.skipHosts.isEmpty && cache.skipContentTypes.isEmpty) else { return }
+        if !cache.skipHosts.isEmpty {
+            http.block("map", "$host", "$oo_cache_skip_host") { map in
                 map.directive("hostnames")
                 map.entry("default", "0")
-                // `admin` and `admin.example.org` name the same onion host;
-                // nginx refuses a map key twice.
                 var seen: Set<String> = []
                 for site in sites {
-                    for name in block.hosts {
-                        for blocked in blockedOnionHosts(name, site) where seen.insert(blocked).inserted {
-                            map.entry(blocked, "1")
+                    for name in cache.skipHosts {
+                        for host in access.onionHosts(for: name, in: site) where seen.insert(host).inserted {
+                            map.entry(host, "1")
                         }
                     }
                 }
             }
         }
-        if !block.userAgents.isEmpty {
-            http.comment("Blocked user agents (case-insensitive substrings) answer 403.")
-            http.block("map", "$http_user_agent", "$oo_blocked_agent") { map in
+        if !cache.skipContentTypes.isEmpty {
+            http.block("map", "$upstream_http_content_type", "$oo_cache_skip_type") { map in
                 map.entry("default", "0")
-                for agent in block.userAgents {
-                    map.entry(NginxWriter.quoted("~*" + NginxWriter.regexLiteral(agent)), "1")
+                for type in cache.skipContentTypes {
+                    map.entry(NginxWriter.quoted("~*^" + NginxWriter.regexLiteral(type)), "1")
                 }
             }
         }
-        if !block.isEmpty { http.blank() }
-    }
-
-    /// A blocked name is a subdomain label (`admin`) or a full upstream
-    /// host (`admin.example.org`); either way it blocks the onion host that
-    /// stands for it.
-    private func blockedOnionHosts(_ name: String, _ site: SiteNames) -> [String] {
-        if name == site.site.upstream { return [site.onion] }
-        if name.hasSuffix("." + site.site.upstream) {
-            return [String(name.dropLast(site.site.upstream.count)) + site.onion]
-        }
-        if name.contains(".") && !site.site.subdomains.contains(name) { return [] }
-        return ["\(name).\(site.onion)"]
+        http.blank()
     }
 
     private func requestMaps(_ http: inout NginxWriter) {
@@ -236,12 +228,16 @@ struct NginxConfigRenderer {
             if !forceHttps { listen(&server, port: 80) }
             server.directive("server_name", serverNames(site))
             tls(&server, site)
-            siteBody(&server)
+            if let own = site.site.accessLog, own != project.nginx.logs.access {
+                accessLog(&server, on: own, format: false)
+            }
+            siteBody(&server, site)
         }
         if forceHttps {
             http.block("server") { server in
                 listen(&server, port: 80)
                 server.directive("server_name", serverNames(site))
+                access.plainHTTPChecks(&server)
                 helloOnion(&server)
                 server.block("location", "/") { location in
                     location.directive("return", "307", "https://$host$request_uri")
@@ -253,28 +249,42 @@ struct NginxConfigRenderer {
 
     private func helloOnion(_ server: inout NginxWriter) {
         guard project.nginx.helloOnion else { return }
-        server.block("location", "=", "/hello-onion") { location in
+        // Onionspray's spellings: hello-onion or hello_onion, with or
+        // without a trailing slash.
+        server.block("location", "~", "\"^/hello[-_]onion/?$\"") { location in
             location.directive("default_type", "text/plain")
             location.directive("return", "200", "\"Hello, Onion User!\\n\"")
         }
     }
 
-    private func siteBody(_ server: inout NginxWriter) {
-        let block = project.nginx.block
-        if !block.hosts.isEmpty {
-            server.block("if", "($oo_blocked_host)") { $0.directive("return", "403") }
-        }
-        if !block.userAgents.isEmpty {
-            server.block("if", "($oo_blocked_agent)") { $0.directive("return", "403") }
-        }
+    private func siteBody(_ server: inout NginxWriter, _ site: SiteNames) {
+        let access = self.access
+        access.serverChecks(&server)
         helloOnion(&server)
-        for path in block.paths {
-            server.block("location", "^~", NginxWriter.quoted(path)) { $0.directive("return", "403") }
-        }
+        access.locations(&server, site: site)
         server.block("location", "/") { location in
+            access.upstreamChecks(&location)
             // A variable target: nginx resolves names per request through
             // `resolver` (no upstream{} block, so no keepalive pool).
             location.directive("proxy_pass", "\(project.nginx.upstream.scheme.rawValue)://$oo_target")
+        }
+    }
+
+    /// Access logs name the site and the path, never the client (only ever
+    /// the unix socket), the query string, the referer or the user agent.
+    private func accessLog(_ writer: inout NginxWriter, on: Bool, format: Bool) {
+        let anySite = project.nginx.logs.access || sites.contains { $0.site.accessLog == true }
+        if format && anySite {
+            writer.directive(
+                "log_format", "oo_onion",
+                "'$time_iso8601 \"$host\" $request_method \"$uri\" $server_protocol $status $body_bytes_sent $request_time'"
+            )
+        }
+        if on {
+            let logs = layout.resolve(HostLayout.nginxLogDirectory(project: project.name))
+            writer.directive("access_log", "\(logs)/access.log", "oo_onion")
+        } else {
+            writer.directive("access_log", "off")
         }
     }
 
@@ -332,10 +342,34 @@ struct NginxConfigRenderer {
         if responses.suppressCSP { hidden += ["Content-Security-Policy", "Content-Security-Policy-Report-Only"] }
         if responses.purgeFingerprints { hidden += ResponseOptions.fingerprintHeaders.filter { $0 != "Server" } }
         for header in hidden { http.directive("proxy_hide_header", header) }
-        if options.cache.enabled {
+        let buffers = options.buffers
+        http.directive("proxy_buffering", "on")
+        http.directive("proxy_buffer_size", buffers.size)
+        http.directive("proxy_buffers", String(buffers.count), buffers.size)
+        http.directive("proxy_busy_buffers_size", buffers.busySize)
+        http.directive("proxy_max_temp_file_size", buffers.maxTempFileSize)
+        http.directive("proxy_temp_file_write_size", buffers.busySize)
+        let cache = options.cache
+        if cache.enabled {
             http.directive("proxy_cache", "oo_cache")
             http.directive("proxy_cache_key", "$scheme$host$request_uri")
-            http.directive("proxy_cache_valid", "200", "301", "302", options.cache.validFor)
+            if cache.anyStatus {
+                http.directive("proxy_cache_valid", "any", cache.validFor)
+            } else {
+                http.directive("proxy_cache_valid", "200", "301", "302", cache.validFor)
+            }
+            http.directive("proxy_cache_min_uses", String(cache.minUses))
+            // A storm of visitors is served the stale copy while one
+            // request refreshes it.
+            http.directive("proxy_cache_use_stale", "timeout", "updating")
+            http.directive("proxy_cache_revalidate", "on")
+            if !cache.skipHosts.isEmpty {
+                http.directive("proxy_cache_bypass", "$oo_cache_skip_host")
+            }
+            let skips =
+                (cache.skipHosts.isEmpty ? [] : ["$oo_cache_skip_host"])
+                + (cache.skipContentTypes.isEmpty ? [] : ["$oo_cache_skip_type"])
+            if !skips.isEmpty { http.directive("proxy_no_cache", skips.joined(separator: " ")) }
         }
         http.blank()
     }

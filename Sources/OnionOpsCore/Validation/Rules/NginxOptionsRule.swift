@@ -1,4 +1,4 @@
-/// Block rules, cache settings and extra headers: every string here is
+/// Cache, processes, buffers, logs and extra headers: every string here is
 /// written into nginx.conf.
 struct NginxOptionsRule: ValidationRule {
     /// Headers OnionOps sets itself for the proxy to work.
@@ -8,33 +8,6 @@ struct NginxOptionsRule: ValidationRule {
         for project in topology.projects {
             let nginx = project.nginx
             let origin = project.origin
-            for (index, path) in nginx.block.paths.enumerated() {
-                report.checkConfigText(
-                    path,
-                    "block path",
-                    at: origin.location(of: "spec.nginx.block.paths[\(index)]"),
-                    code: .invalidPath,
-                    expected: "use a URL path prefix starting with '/'"
-                ) { ConfigText.isURLPathPrefix($0) }
-            }
-            for (index, host) in nginx.block.hosts.enumerated() {
-                report.checkConfigText(
-                    host,
-                    "block host",
-                    at: origin.location(of: "spec.nginx.block.hosts[\(index)]"),
-                    code: .invalidDNSName,
-                    expected: "use a subdomain like admin, or a full upstream host name"
-                ) { ConfigText.isDNSName($0, minLabels: 1) }
-            }
-            for (index, agent) in nginx.block.userAgents.enumerated() {
-                report.checkConfigText(
-                    agent,
-                    "block userAgent",
-                    at: origin.location(of: "spec.nginx.block.userAgents[\(index)]"),
-                    code: .invalidValue,
-                    expected: "use 1-200 printable ASCII characters"
-                ) { ConfigText.isPrintableText($0, maxLength: 200) }
-            }
             report.checkConfigText(
                 nginx.cache.maxSize,
                 "cache maxSize",
@@ -73,6 +46,8 @@ struct NginxOptionsRule: ValidationRule {
                     expected: "use 1-256 printable ASCII characters"
                 ) { ConfigText.isPrintableText($0) }
             }
+            checkProcesses(nginx, origin: origin, into: &report)
+            checkCache(nginx.cache, origin: origin, into: &report)
             if !TLSSettings.lifetimeRange.contains(nginx.tls.lifetimeDays) {
                 report.error(
                     .valueOutOfRange,
@@ -80,6 +55,74 @@ struct NginxOptionsRule: ValidationRule {
                     at: origin.location(of: "spec.nginx.tls.lifetimeDays")
                 )
             }
+        }
+    }
+
+    private func checkProcesses(_ nginx: NginxOptions, origin: ObjectOrigin, into report: inout ValidationReport) {
+        report.checkConfigText(
+            nginx.processes.workers, "workers processes", at: origin.location(of: "spec.nginx.workers.processes"),
+            code: .invalidValue, expected: "use auto or a number from 1 to 256"
+        ) { $0 == "auto" || Int($0).map(NginxProcesses.workersRange.contains) == true }
+        let ranges = [
+            ("connections", nginx.processes.connections, NginxProcesses.connectionsRange),
+            ("openFiles", nginx.processes.openFiles, NginxProcesses.openFilesRange),
+        ]
+        for (key, value, range) in ranges where !range.contains(value) {
+            report.error(
+                .valueOutOfRange, "workers \(key) \(value) is out of range \(range.lowerBound)...\(range.upperBound)",
+                at: origin.location(of: "spec.nginx.workers.\(key)"))
+        }
+        let buffers = nginx.buffers
+        for (key, value) in [("size", buffers.size), ("busySize", buffers.busySize)] {
+            report.checkConfigText(
+                value, "buffers \(key)", at: origin.location(of: "spec.nginx.buffers.\(key)"), code: .invalidValue,
+                expected: "use an nginx size like 8k or 16k"
+            ) { ConfigText.isNginxSize($0) && $0 != "0" }
+        }
+        report.checkConfigText(
+            buffers.maxTempFileSize, "buffers maxTempFileSize",
+            at: origin.location(of: "spec.nginx.buffers.maxTempFileSize"), code: .invalidValue,
+            expected: "use an nginx size like 256m, or 0 for none"
+        ) { ConfigText.isNginxSize($0) }
+        // nginx refuses to start otherwise: busy buffers hold at least one
+        // buffer and leave at least one free.
+        if let size = ConfigText.nginxSizeBytes(buffers.size), let busy = ConfigText.nginxSizeBytes(buffers.busySize),
+            ProxyBuffers.countRange.contains(buffers.count), busy < size || busy > (buffers.count - 1) * size
+        {
+            report.error(
+                .invalidValue,
+                "buffers busySize \(buffers.busySize) must be at least size (\(buffers.size)) and at most "
+                    + "count - 1 buffers (\(buffers.count - 1) x \(buffers.size))",
+                at: origin.location(of: "spec.nginx.buffers.busySize"))
+        }
+        if !ProxyBuffers.countRange.contains(buffers.count) {
+            report.error(
+                .valueOutOfRange, "buffers count \(buffers.count) is out of range 2...1024",
+                at: origin.location(of: "spec.nginx.buffers.count"))
+        }
+        report.checkConfigText(
+            nginx.logs.errorLevel, "logs errorLevel", at: origin.location(of: "spec.nginx.logs.errorLevel"),
+            code: .invalidValue, expected: "use one of " + NginxLogs.errorLevels.joined(separator: ", ")
+        ) { NginxLogs.errorLevels.contains($0) }
+    }
+
+    private func checkCache(_ cache: CacheSettings, origin: ObjectOrigin, into report: inout ValidationReport) {
+        if !CacheSettings.minUsesRange.contains(cache.minUses) {
+            report.error(
+                .valueOutOfRange, "cache minUses \(cache.minUses) is out of range 1...1000",
+                at: origin.location(of: "spec.nginx.cache.minUses"))
+        }
+        for (index, type) in cache.skipContentTypes.enumerated() {
+            report.checkConfigText(
+                type, "cache skipContentTypes", at: origin.location(of: "spec.nginx.cache.skipContentTypes[\(index)]"),
+                code: .invalidValue, expected: "use a lowercase MIME type like video/mp4"
+            ) { ConfigText.isMIMEType($0) }
+        }
+        for (index, host) in cache.skipHosts.enumerated() {
+            report.checkConfigText(
+                host, "cache skipHosts", at: origin.location(of: "spec.nginx.cache.skipHosts[\(index)]"),
+                code: .invalidDNSName, expected: "use a subdomain like static, or a full upstream host name"
+            ) { ConfigText.isDNSName($0, minLabels: 1) }
         }
     }
 }
