@@ -46,6 +46,13 @@ public enum Fixtures {
                   hosts: [{{block.host}}]
                   userAgents: [{{block.userAgent}}]
                 cache: {enabled: true, maxSize: {{cache.maxSize}}, validFor: {{cache.validFor}}}
+                tls:
+                  subject:
+                    organization: {{tls.organization}}
+                    organizationalUnit: {{tls.organizationalUnit}}
+                    country: {{tls.country}}
+                    locality: {{tls.locality}}
+                    state: {{tls.state}}
                 upstreamHeaders:
                   - name: {{header.name}}
                     value: {{header.value}}
@@ -112,6 +119,11 @@ public enum Fixtures {
             "block.userAgent": "BadBot 1.0",
             "cache.maxSize": "256m",
             "cache.validFor": "10m",
+            "tls.organization": "Example News",
+            "tls.organizationalUnit": "Onion Services",
+            "tls.country": "NO",
+            "tls.locality": "Oslo",
+            "tls.state": "Viken",
             "header.name": "X-From-Onion",
             "header.value": "1",
             "foreign.onion": TestOnions.c,
