@@ -154,7 +154,7 @@ let package = Package(
             name: "OnionOpsEngine",
             dependencies: [
                 "OnionOpsCore", "OnionOpsManifest", "OnionOpsRender", "OnionOpsSecrets", "OnionOpsHosts",
-                "OnionOpsReconcile", "OnionOpsGit",
+                "OnionOpsReconcile", "OnionOpsGit", "OnionOpsKeys",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import OnionOpsCore
 import OnionOpsEngine
 import OnionOpsReconcile
@@ -13,7 +14,11 @@ struct DriftCommand: AsyncParsableCommand {
             files (content, mode, owner), folders, and whether each daemon runs. Nothing changes; \
             `onionops reconcile` (or `watch --self-heal`) corrects it.
 
-            Exit codes: 0 no drift; 1 error (invalid manifests, unreachable host); 2 drift found.
+            TLS certificates that expire within \(TLSSettings.renewalDays) days are warned about, with \
+            the onion (or project) and the date; an expired one is an error.
+
+            Exit codes: 0 no drift; 1 error (invalid manifests, unreachable host, an expired \
+            certificate); 2 drift found.
             """
     )
 
@@ -57,14 +62,33 @@ struct DriftCommand: AsyncParsableCommand {
                 error: report.failure
             )
         }
+        // The certificates this revision places, from the sealed files
+        // the deployment opened: expiring soon, or expired.
+        let certificates = CertificateCheck.expiries(deployment)
         switch options.output {
         case .json:
             struct Output: Encodable {
                 var formatVersion = JSONOutput.formatVersion
                 var revision: String
                 var hosts: [Finding]
+                var certificates: [Certificate]
             }
-            Console.out(JSONOutput.render(Output(revision: deployment.revision, hosts: findings)))
+            struct Certificate: Encodable {
+                var subject: String
+                var notValidAfter: String
+                var severity: String
+                var message: String
+            }
+            Console.out(
+                JSONOutput.render(
+                    Output(
+                        revision: deployment.revision, hosts: findings,
+                        certificates: certificates.map {
+                            Certificate(
+                                subject: $0.subject,
+                                notValidAfter: ISO8601DateFormatter().string(from: $0.notValidAfter),
+                                severity: $0.severity.rawValue, message: $0.description)
+                        })))
         case .text:
             var lines: [String] = []
             for finding in findings {
@@ -73,8 +97,12 @@ struct DriftCommand: AsyncParsableCommand {
                 for file in finding.files { lines.append("  \(file)") }
                 for daemon in finding.daemons { lines.append("  \(daemon) (not as it should be)") }
             }
+            for certificate in certificates { lines.append("\(certificate.severity.rawValue): \(certificate)") }
             Console.out(lines.joined(separator: "\n"))
         }
+        // An expired certificate is an error, as an unreachable host is;
+        // one expiring soon only warns.
+        if certificates.contains(where: { $0.severity == .error }) { throw ExitCode(1) }
         throw ExitCode(ReconcileExit.dryRunCode(reports))
     }
 }

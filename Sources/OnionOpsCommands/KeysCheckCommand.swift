@@ -40,7 +40,14 @@ struct KeysCheckCommand: AsyncParsableCommand {
                     Console.err("\(set.keysFolder): error: no sealed key for \(site.onion) (project \(project.name))")
                     problems += 1
                 }
-                for site in project.sites where !certificates.contains(site.onion) {
+                let umbrella = project.nginx.tls.scope == .project
+                if umbrella, !project.sites.isEmpty, !listing.projectCertificates.contains(project.name) {
+                    Console.err(
+                        "\(set.keysFolder): error: no umbrella TLS certificate for project \(project.name) (tls.scope: project); `onionops keys tls \(path)` makes one"
+                    )
+                    problems += 1
+                }
+                for site in project.sites where !umbrella && !certificates.contains(site.onion) {
                     Console.err(
                         "\(set.keysFolder): error: no TLS certificate for \(site.onion) (project \(project.name)); `onionops keys tls \(path)` makes one"
                     )

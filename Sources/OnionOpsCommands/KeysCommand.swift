@@ -7,9 +7,10 @@ struct KeysCommand: AsyncParsableCommand {
         abstract: "Make and check the onion keys sealed (with age) in the manifest repo's keys/ folder.",
         discussion: """
             Keys live only sealed: keys/<onion>.onion.age for sites, keys/<project>.backends.age for \
-            the secret every softmap backend key of a project is derived from. They are sealed to the \
-            age recipients listed in keys/recipients.txt.
+            the secret every softmap backend key of a project is derived from, keys/<onion>.onion.tls.age \
+            and keys/<project>.project.tls.age for TLS certificates and their keys. They are sealed to \
+            the age recipients listed in keys/recipients.txt.
             """,
-        subcommands: [KeysNewCommand.self, KeysTLSCommand.self, KeysCheckCommand.self]
+        subcommands: [KeysNewCommand.self, KeysTLSCommand.self, KeysCSRCommand.self, KeysCheckCommand.self]
     )
 }

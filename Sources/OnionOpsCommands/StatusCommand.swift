@@ -92,6 +92,9 @@ struct StatusCommand: AsyncParsableCommand {
         }
         for drift in health.drift { lines.append("  drift: \(drift)") }
         for note in health.notes { lines.append("  note: \(note)") }
+        for certificate in health.certificates {
+            lines.append("  \(certificate.contains(" expired ") ? "error" : "warning"): \(certificate)")
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -203,10 +203,18 @@ public struct Engine: Sendable {
         async throws(EngineError)
         -> (hosts: [Host], health: [HostHealth])
     {
-        let hosts = try selection.resolve(in: try await topology(snapshot), source: snapshot.revision.folder)
+        let topology = try await topology(snapshot)
+        let hosts = try selection.resolve(in: topology, source: snapshot.revision.folder)
         let connector = connector
         let results = await HostFanOut.map(hosts, parallel: parallel) { host in
-            await HostHealth.read(host: host, connector: connector)
+            var health = await HostHealth.read(host: host, connector: connector)
+            guard health.reachable, health.error == nil, health.generation != nil else { return health }
+            // The placed certificates: public, so status needs no identity.
+            let expiries = await CertificateCheck.read(
+                host: host, topology: topology, transport: connector.transport(for: host))
+            health.certificates = expiries.map(\.description)
+            health.certificateExpired = expiries.contains { $0.severity == .error }
+            return health
         }
         return (hosts, results)
     }

@@ -26,11 +26,15 @@ public struct HostHealth: Sendable, Encodable {
     public var interrupted: String?
     /// The host lock: held by a reconciler now, or left by one.
     public var lock: HostLockState?
+    /// Placed TLS certificates that expire soon or have expired.
+    public var certificates: [String] = []
+    /// A placed certificate has expired: browsers refuse the site.
+    public var certificateExpired = false
 
     /// Healthy: applied, no drift, every daemon up (a publisher that cannot
     /// publish for want of a consensus counts as up, with a note).
     public var isHealthy: Bool {
-        reachable && generation != nil && drift.isEmpty && interrupted == nil
+        reachable && generation != nil && drift.isEmpty && interrupted == nil && !certificateExpired
             && daemons.allSatisfy { $0.state != "stopped" && !$0.state.hasPrefix("failed") }
     }
 

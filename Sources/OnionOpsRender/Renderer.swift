@@ -126,7 +126,25 @@ public struct Renderer: Sendable {
             }
             // nginx's TLS material: the master reads it as root before
             // dropping privileges, so root-only files are enough.
-            for site in addresses {
+            if project.nginx.tls.scope == .project, let tls = keys?.projectTLS[project.name] {
+                files.append(
+                    ManagedFile(
+                        path: HostLayout.tlsProjectCertificate(project: project.name),
+                        content: tls.certificate,
+                        instance: .nginx(project: project.name)
+                    )
+                )
+                files.append(
+                    ManagedFile(
+                        path: HostLayout.tlsProjectKey(project: project.name),
+                        content: tls.key,
+                        mode: 0o600,
+                        instance: .nginx(project: project.name),
+                        isSecret: true
+                    )
+                )
+            }
+            for site in addresses where project.nginx.tls.scope == .perOnion {
                 guard let tls = keys?.tls[site] else { continue }
                 files.append(
                     ManagedFile(

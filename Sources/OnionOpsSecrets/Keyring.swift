@@ -21,11 +21,20 @@ public struct Keyring: Sendable {
         guard withKeyFiles else { return Keyring(identities: identities, material: nil) }
         var material = KeyMaterial()
         for project in topology.projects {
+            let umbrella = project.nginx.tls.scope == .project
+            if umbrella {
+                let tls = try await store.openTLS(.project(project.name), identityFile: identityFile)
+                material.projectTLS[project.name] = KeyMaterial.TLSFiles(
+                    certificate: Array(tls.certificatePEM.utf8), key: Array(tls.keyPEM.utf8))
+            }
             for site in project.sites {
-                guard case .success(let address) = OnionAddress.parse(site.onion), material.sites[address] == nil else {
-                    continue
+                guard case .success(let address) = OnionAddress.parse(site.onion) else { continue }
+                if material.sites[address] == nil {
+                    material.sites[address] = files(of: try await store.open(address, identityFile: identityFile))
                 }
-                material.sites[address] = files(of: try await store.open(address, identityFile: identityFile))
+                // A site shared with a per-onion project (hardmap-cpu)
+                // keeps its own certificate there.
+                guard !umbrella, material.tls[address] == nil else { continue }
                 let tls = try await store.openTLS(address, identityFile: identityFile)
                 material.tls[address] = KeyMaterial.TLSFiles(
                     certificate: Array(tls.certificatePEM.utf8),

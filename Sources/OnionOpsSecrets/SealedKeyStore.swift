@@ -8,6 +8,8 @@ import OnionOpsManifest
 ///     keys/recipients.txt             age recipients, one per line, # comments
 ///     keys/<address>.onion.age        tor's hs_ed25519_secret_key, sealed
 ///     keys/<project>.backends.age     a softmap project's 32-byte backend secret, sealed
+///     keys/<address>.onion.tls.age    a site's certificate chain and TLS key, sealed
+///     keys/<project>.project.tls.age  a project's umbrella certificate and key, sealed
 ///
 /// Sealing needs only the recipients (public); opening and checking need a
 /// reconciler's identity (see `AgeIdentityLocation`). A sealed file is
@@ -204,7 +206,9 @@ public struct SealedKeyStore: Sendable {
                 continue
             }
             if name == Self.recipientsFileName { continue }
-            if name.hasSuffix(Self.tlsSuffix),
+            if name.hasSuffix(Self.projectTLSSuffix), name.count > Self.projectTLSSuffix.count {
+                listing.projectCertificates.append(String(name.dropLast(Self.projectTLSSuffix.count)))
+            } else if name.hasSuffix(Self.tlsSuffix),
                 case .success(let address) = OnionAddress.parse(String(name.dropLast(Self.tlsSuffix.count)))
             {
                 listing.tlsCertificates.append(address)
@@ -226,6 +230,8 @@ public struct SealedKeyStore: Sendable {
         public var onionKeys: [OnionAddress] = []
         public var backendSecretProjects: [String] = []
         public var tlsCertificates: [OnionAddress] = []
+        /// Projects with an umbrella certificate.
+        public var projectCertificates: [String] = []
         /// Anything else, e.g. a mistyped address or a plaintext key.
         public var unexpectedFiles: [String] = []
         /// Links and special files: never followed or opened.
@@ -245,7 +251,7 @@ public struct SealedKeyStore: Sendable {
         let listing = try list()
         let checks: [Check] =
             listing.onionKeys.map { .onionKey($0) } + listing.backendSecretProjects.map { .backendSecret($0) }
-            + listing.tlsCertificates.map { .tls($0) }
+            + listing.tlsCertificates.map { .tls(.site($0)) } + listing.projectCertificates.map { .tls(.project($0)) }
         // Opening is CPU-bound (X25519, the key's Ed25519 check): every
         // core takes a share; results keep the listing's order.
         let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -273,7 +279,7 @@ public struct SealedKeyStore: Sendable {
             let problem = SecretsError(
                 code: .unexpectedFile,
                 message:
-                    "\(file) is not a sealed key (<address>.onion.age, <address>.onion.tls.age or <project>.backends.age)"
+                    "\(file) is not a sealed key (<address>.onion.age, <address>.onion.tls.age, <project>.project.tls.age or <project>.backends.age)"
             )
             results.append(CheckResult(file: file, problem: problem))
         }
@@ -290,17 +296,29 @@ public struct SealedKeyStore: Sendable {
     private enum Check: Sendable {
         case onionKey(OnionAddress)
         case backendSecret(String)
-        case tls(OnionAddress)
+        case tls(TLSOwner)
     }
 
     private func check(_ check: Check, identityFile: String) async -> CheckResult {
         let file = Self.checkedFile(check, folder: folder)
-        do {
+        do throws(SecretsError) {
             switch check {
             case .onionKey(let address): _ = try await open(address, identityFile: identityFile)
             case .backendSecret(let project):
                 _ = try await openBackendDerivation(project: project, identityFile: identityFile)
-            case .tls(let address): _ = try await openTLS(address, identityFile: identityFile)
+            case .tls(let owner):
+                let opened = try await openTLS(owner, identityFile: identityFile)
+                // A chain sealed by hand with the wrong key would fail
+                // only when nginx loads it, on every host at once.
+                let facts: TLSCertificateFacts
+                do {
+                    facts = try TLSCertificateFacts(chainPEM: opened.certificatePEM)
+                } catch {
+                    throw SecretsError(code: .badKey, message: "\(file) \(error.message)")
+                }
+                guard facts.isCertified(keyPEM: opened.keyPEM) else {
+                    throw SecretsError(code: .badKey, message: "\(file) holds a key that is not its certificate's")
+                }
             }
             return CheckResult(file: file, problem: nil)
         } catch {
@@ -312,7 +330,7 @@ public struct SealedKeyStore: Sendable {
         switch check {
         case .onionKey(let address): folder + "/" + fileName(for: address)
         case .backendSecret(let project): folder + "/" + backendSecretFileName(project: project)
-        case .tls(let address): folder + "/" + tlsFileName(for: address)
+        case .tls(let owner): folder + "/" + owner.fileName
         }
     }
 
@@ -327,19 +345,59 @@ public struct SealedKeyStore: Sendable {
         address.description + tlsSuffix
     }
 
+    /// `<project>.project.tls.age`: an umbrella certificate.
+    public static let projectTLSSuffix = ".project.tls.age"
+
     public func sealTLS(certificatePEM: String, keyPEM: String, for address: OnionAddress) async throws(SecretsError)
         -> String
     {
-        try await sealNew(Array((certificatePEM + keyPEM).utf8), as: Self.tlsFileName(for: address))
+        try await sealTLS(certificatePEM: certificatePEM, keyPEM: keyPEM, for: .site(address))
+    }
+
+    /// Seals a new certificate file; an existing one is never replaced.
+    public func sealTLS(certificatePEM: String, keyPEM: String, for owner: TLSOwner) async throws(SecretsError)
+        -> String
+    {
+        try await sealNew(Array((certificatePEM + keyPEM).utf8), as: owner.fileName)
+    }
+
+    /// Replaces a certificate file (a renewal, an issued chain): sealed
+    /// to a hidden file next to it, then renamed over it, so a reader
+    /// sees the old file or the new one, never half of one.
+    public func replaceTLS(certificatePEM: String, keyPEM: String, for owner: TLSOwner) async throws(SecretsError)
+        -> String
+    {
+        let name = owner.fileName
+        let path = folder + "/" + name
+        let keys = try openFolder()
+        guard keys.type(of: name) == .regular else {
+            throw SecretsError(code: .notRegularFile, message: "\(path) is not a sealed file to replace")
+        }
+        let temporary = "." + name + ".new"
+        if keys.exists(temporary) { try? keys.removeFile(temporary) }
+        _ = try await sealNew(Array((certificatePEM + keyPEM).utf8), as: temporary)
+        do {
+            try keys.renameFile(temporary, to: name)
+        } catch {
+            try? keys.removeFile(temporary)
+            throw SecretsError(code: .fileSystem, message: "cannot replace \(path): \(error.message)")
+        }
+        return path
     }
 
     /// The certificate chain and key PEMs of a site.
     public func openTLS(_ address: OnionAddress, identityFile: String) async throws(SecretsError) -> (
         certificatePEM: String, keyPEM: String
     ) {
-        let path = folder + "/" + Self.tlsFileName(for: address)
-        let text = String(
-            decoding: try await openFile(Self.tlsFileName(for: address), identityFile: identityFile), as: UTF8.self)
+        try await openTLS(.site(address), identityFile: identityFile)
+    }
+
+    /// The certificate chain and key PEMs of a site or a project.
+    public func openTLS(_ owner: TLSOwner, identityFile: String) async throws(SecretsError) -> (
+        certificatePEM: String, keyPEM: String
+    ) {
+        let path = folder + "/" + owner.fileName
+        let text = String(decoding: try await openFile(owner.fileName, identityFile: identityFile), as: UTF8.self)
         guard
             let keyStart = text.range(of: "-----BEGIN PRIVATE KEY-----")
                 ?? text.range(of: "-----BEGIN EC PRIVATE KEY-----"),

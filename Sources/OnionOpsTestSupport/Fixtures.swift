@@ -69,6 +69,13 @@ public enum Fixtures {
                 workers: {processes: {{workers.processes}}}
                 buffers: {size: {{buffers.size}}, busySize: 16k}
                 logs: {errorLevel: {{logs.errorLevel}}}
+                tls:
+                  subject:
+                    organization: {{tls.organization}}
+                    organizationalUnit: {{tls.organizationalUnit}}
+                    country: {{tls.country}}
+                    locality: {{tls.locality}}
+                    state: {{tls.state}}
                 upstreamHeaders:
                   - name: {{header.name}}
                     value: {{header.value}}
@@ -153,6 +160,11 @@ public enum Fixtures {
             "workers.processes": "auto",
             "buffers.size": "8k",
             "logs.errorLevel": "warn",
+            "tls.organization": "Example News",
+            "tls.organizationalUnit": "Onion Services",
+            "tls.country": "NO",
+            "tls.locality": "Oslo",
+            "tls.state": "Viken",
             "header.name": "X-From-Onion",
             "header.value": "1",
             "foreign.onion": TestOnions.c,

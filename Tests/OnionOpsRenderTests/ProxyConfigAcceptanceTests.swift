@@ -158,6 +158,18 @@ struct ProxyConfigAcceptanceTests {
         #expect(text.contains(#"return 403 "a;b\"c{d}e'f#g`h\\i";"#), "\(text)")
     }
 
+    @Test("an umbrella certificate (tls.scope: project) passes nginx -t: every server names the one certificate")
+    func umbrellaAccepted() throws {
+        let text = try nginxTest(Self.manifest(sites: 3, nginx: "    tls: {scope: project}"))
+        let certificates = Set(
+            text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { $0.hasPrefix("ssl_certificate ") })
+        #expect(certificates.count == 1, "\(certificates)")
+        #expect(certificates.first?.hasSuffix("/tls/project.crt;") == true)
+        // The default server and three sites.
+        #expect(text.components(separatedBy: "ssl_certificate_key ").count - 1 == 4)
+    }
+
     @Test("1,000 sites in one project pass nginx -t (no sub_filter 255-pattern cap)")
     func thousandSites() throws {
         let text = try nginxTest(Self.manifest(sites: 1000, nginx: "    forceHttps: true"))

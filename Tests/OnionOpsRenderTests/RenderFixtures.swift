@@ -58,6 +58,15 @@ enum RenderFixtures {
             try SandboxTree.write(host, root: host.root)
             let layout = HostLayout(root: host.root)
             for project in moved.projects where project.placement.hosts.contains(host.host) {
+                if project.nginx.tls.scope == .project {
+                    // The umbrella certificate, shared by every site.
+                    let path = HostLayout.tlsProjectCertificate(project: project.name)
+                    guard host.file(at: path) == nil else { continue }
+                    try certificate.certificatePEM.write(to: URL(fileURLWithPath: layout.resolve(path)))
+                    try certificate.keyPEM.write(
+                        to: URL(fileURLWithPath: layout.resolve(HostLayout.tlsProjectKey(project: project.name))))
+                    continue
+                }
                 for site in project.sites {
                     guard case .success(let address) = OnionAddress.parse(site.onion),
                         host.file(at: HostLayout.tlsCertificate(project: project.name, site: address)) == nil

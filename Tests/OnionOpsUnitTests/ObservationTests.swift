@@ -24,6 +24,18 @@ struct ObservationTests {
         #expect(!(await HostHealth.read(host: fleet.hosts[0], connector: fleet.connector)).isHealthy)
     }
 
+    @Test("an expired placed certificate makes a healthy host degraded; one expiring soon only warns")
+    func expiredCertificate() async throws {
+        let fleet = FakeFleet()
+        _ = await fleet.apply(FakeFleet.desired())
+        var health = await HostHealth.read(host: fleet.hosts[0], connector: fleet.connector)
+        #expect(health.isHealthy, "\(health)")
+        health.certificates = ["TLS certificate of x.onion expires on 2030-01-01T00:00:00Z"]
+        #expect(health.isHealthy)
+        health.certificateExpired = true
+        #expect(!health.isHealthy)
+    }
+
     @Test("a publisher that cannot publish for want of a consensus counts as running, with a note")
     func cannotPublish() async throws {
         let fleet = FakeFleet()

@@ -29,14 +29,19 @@ public struct KeyMaterial: Sendable {
     public var sites: [OnionAddress: TorKeyFiles]
     public var backends: [BackendID: TorKeyFiles]
     public var tls: [OnionAddress: TLSFiles]
+    /// The umbrella certificates of `tls.scope: project` projects, by
+    /// project name.
+    public var projectTLS: [String: TLSFiles]
 
     public init(
         sites: [OnionAddress: TorKeyFiles] = [:],
         backends: [BackendID: TorKeyFiles] = [:],
-        tls: [OnionAddress: TLSFiles] = [:]
+        tls: [OnionAddress: TLSFiles] = [:],
+        projectTLS: [String: TLSFiles] = [:]
     ) {
         self.sites = sites
         self.backends = backends
         self.tls = tls
+        self.projectTLS = projectTLS
     }
 }

@@ -58,6 +58,16 @@ public struct HostLayout: Sendable, Hashable {
         "\(tlsDirectory(project: project))/\(site.shortName).key"
     }
 
+    /// The umbrella certificate of a `tls.scope: project` project; never
+    /// a site's name (those are 16 base32 characters).
+    public static func tlsProjectCertificate(project: String) -> String {
+        "\(tlsDirectory(project: project))/project.crt"
+    }
+
+    public static func tlsProjectKey(project: String) -> String {
+        "\(tlsDirectory(project: project))/project.key"
+    }
+
     public static func projectStateDirectory(_ project: String) -> String {
         "\(stateDirectory)/p/\(project)"
     }

@@ -136,6 +136,12 @@ public enum ConfigText {
         return bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
     }
 
+    /// A certificate subject's country: two upper-case ASCII letters.
+    public static func isCountryCode(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        return bytes.count == 2 && bytes.allSatisfy(isUpper)
+    }
+
     /// nginx size syntax: `512`, `64k`, `256m`, `2g`.
     public static func isNginxSize(_ text: String) -> Bool {
         matchesNumberWithSuffix(text, suffixes: ["", "k", "K", "m", "M", "g", "G"])

@@ -222,10 +222,26 @@ enum ProjectDecoder {
 
     private static func decodeTLS(_ nginx: MappingReader) -> TLSSettings? {
         let defaults = TLSSettings()
-        return nginx.mapping("tls", allowed: ["source", "lifetimeDays"]).map { reader in
+        return nginx.mapping("tls", allowed: ["source", "lifetimeDays", "scope", "subject"]).map { reader in
             TLSSettings(
                 source: reader.choice("source", as: TLSSource.self) ?? defaults.source,
-                lifetimeDays: reader.int("lifetimeDays") ?? defaults.lifetimeDays
+                lifetimeDays: reader.int("lifetimeDays") ?? defaults.lifetimeDays,
+                scope: reader.choice("scope", as: TLSScope.self) ?? defaults.scope,
+                subject: decodeSubject(reader) ?? defaults.subject
+            )
+        }
+    }
+
+    private static func decodeSubject(_ tls: MappingReader) -> CertificateSubject? {
+        tls.mapping(
+            "subject", allowed: ["organization", "organizationalUnit", "country", "locality", "state"]
+        ).map { reader in
+            CertificateSubject(
+                organization: reader.string("organization"),
+                organizationalUnit: reader.string("organizationalUnit"),
+                country: reader.string("country"),
+                locality: reader.string("locality"),
+                state: reader.string("state")
             )
         }
     }

@@ -201,6 +201,23 @@ public final class RepositoryFolder {
         }
     }
 
+    /// Renames a file of this folder over another, atomically (the
+    /// target, if any, is replaced; neither name is followed as a link).
+    public func renameFile(_ name: String, to target: String) throws(SourceError) {
+        guard renameat(descriptor, name, descriptor, target) == 0 else {
+            let code = errno
+            throw SourceError(path: child(target), message: "cannot rename: \(Self.errnoText(code))")
+        }
+    }
+
+    /// Removes a file of this folder.
+    public func removeFile(_ name: String) throws(SourceError) {
+        guard unlinkat(descriptor, name, 0) == 0 else {
+            let code = errno
+            throw SourceError(path: child(name), message: "cannot remove: \(Self.errnoText(code))")
+        }
+    }
+
     /// Flushes the file system holding this folder: one flush for a batch
     /// of `createFile(durable: false)` (an fsync each costs ~2 ms here).
     public func syncFileSystem() throws(SourceError) {

@@ -192,11 +192,23 @@ struct NginxConfigRenderer {
     }
 
     private func tls(_ server: inout NginxWriter, _ site: SiteNames) {
-        server.directive(
-            "ssl_certificate", layout.resolve(HostLayout.tlsCertificate(project: project.name, site: site.address)))
-        server.directive(
-            "ssl_certificate_key", layout.resolve(HostLayout.tlsKey(project: project.name, site: site.address)))
+        server.directive("ssl_certificate", certificatePath(site))
+        server.directive("ssl_certificate_key", keyPath(site))
         server.directive("ssl_protocols", "TLSv1.2", "TLSv1.3")
+    }
+
+    /// The site's own certificate, or the project's umbrella certificate
+    /// (`tls.scope: project`), which every server of the project shares.
+    private func certificatePath(_ site: SiteNames) -> String {
+        project.nginx.tls.scope == .project
+            ? layout.resolve(HostLayout.tlsProjectCertificate(project: project.name))
+            : layout.resolve(HostLayout.tlsCertificate(project: project.name, site: site.address))
+    }
+
+    private func keyPath(_ site: SiteNames) -> String {
+        project.nginx.tls.scope == .project
+            ? layout.resolve(HostLayout.tlsProjectKey(project: project.name))
+            : layout.resolve(HostLayout.tlsKey(project: project.name, site: site.address))
     }
 
     /// Names that no site serves: 404, over TLS with the first site's
@@ -387,9 +399,7 @@ struct NginxConfigRenderer {
             return
         }
         if let first = sites.first {
-            http.directive(
-                "proxy_ssl_trusted_certificate",
-                layout.resolve(HostLayout.tlsCertificate(project: project.name, site: first.address)))
+            http.directive("proxy_ssl_trusted_certificate", certificatePath(first))
         }
         http.directive("proxy_ssl_conf_command", "VerifyCAPath", upstream.caDirectory)
     }

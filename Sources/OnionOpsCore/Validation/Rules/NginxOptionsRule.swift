@@ -55,6 +55,30 @@ struct NginxOptionsRule: ValidationRule {
                     at: origin.location(of: "spec.nginx.tls.lifetimeDays")
                 )
             }
+            checkSubject(nginx.tls.subject, origin: origin, into: &report)
+        }
+    }
+
+    /// Subject fields reach certificates and CSRs, not nginx.conf, but
+    /// are held to the same no-injection rule as every manifest string
+    /// (a newline in a subject would also forge lines in `openssl x509
+    /// -text` and in logs).
+    private func checkSubject(_ subject: CertificateSubject, origin: ObjectOrigin, into report: inout ValidationReport)
+    {
+        for field in subject.fields {
+            guard let value = field.value else { continue }
+            let location = origin.location(of: "spec.nginx.tls.subject.\(field.key)")
+            if field.key == "country" {
+                report.checkConfigText(
+                    value, "subject country", at: location, code: .invalidValue,
+                    expected: "use a two-letter ISO 3166 country code in upper case, like NO or DE"
+                ) { ConfigText.isCountryCode($0) }
+            } else {
+                report.checkConfigText(
+                    value, "subject \(field.key)", at: location, code: .invalidValue,
+                    expected: "use 1-\(field.maxLength) printable ASCII characters"
+                ) { ConfigText.isPrintableText($0, maxLength: field.maxLength) }
+            }
         }
     }
 
