@@ -20,6 +20,9 @@ struct ParitySetup: Sendable {
     /// More of the project's `nginx:` mapping, one key per line at the
     /// left margin (access rules, logs).
     var extraNginx = ""
+    /// More keys of `nginx.requests`, one per line at the left margin.
+    var extraRequests = ""
+    var subdomains = "any"
 
     enum CADirectory: Sendable { case withTheCA, empty }
 }
@@ -155,11 +158,12 @@ final class ProxyParityHarness {
         OneSiteManifest.text(
             root: root, onion: onion, upstreamAddress: address,
             nginx: """
-                subdomains: any
+                subdomains: \(setup.subdomains)
                 rewrite:
                   preserve: [user@example.org]
                 requests:
                   maxBodySize: \(setup.maxBodySize)
+                \(setup.extraRequests.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
                 upstream:
                   resolver: [127.0.0.1:\(dnsPort)]
                   resolverValid: 1s
