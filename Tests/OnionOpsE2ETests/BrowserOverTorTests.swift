@@ -178,11 +178,12 @@ extension TopologyE2ETests {
             #expect(netLog.requests.contains { $0.url == "https://\(onion)/login" && $0.method == "POST" }, "\(logged)")
             #expect(logged.contains("https://\(deep)/account"), "\(logged)")
             #expect(urls.contains("wss://\(deep)/ws"), "\(urls)")
+            let ownHosts = Set(own.compactMap { URLComponents(string: $0.url)?.host }).sorted()
             E2EReport.line(
                 "browser",
-                "\(netLog.eventCount) net log events, \(netLog.requests.count) requests: \(urls.count - run.requested.count) and \(run.requested.count) "
-                    + "seen by DevTools for pages, all in .onion; Chromium's own: \(Set(own.compactMap { URLComponents(string: $0.url)?.host }).sorted())"
-            )
+                "net log: \(netLog.eventCount) events, \(netLog.requests.count - own.count) page requests "
+                    + "(DevTools saw \(run.requested.count)), \(outside.count) outside .onion; "
+                    + "Chromium's own: \(ownHosts)")
         }
 
         /// http(s) or ws(s) to a name under `.onion`.
