@@ -113,6 +113,8 @@ extension TopologyE2ETests {
             var screenshot: Data
             /// URLs of Network.requestWillBeSent and webSocketCreated.
             var requested: [String]
+            /// Where the browser keeps the `session` cookie.
+            var sessionCookieDomains: [String]
         }
 
         /// The visit, as a user would make it: open the login page, type
@@ -131,8 +133,16 @@ extension TopologyE2ETests {
             let account = try await page.text()
             let screenshot = try await page.screenshot()
             let requested = page.requestedURLs()
+            // The session cookie as the browser stored it (HttpOnly: only
+            // DevTools sees it).
+            let cookies = try await devtools.call(
+                "Network.getCookies", ["urls": ["https://x.deep.\(onion)/account"]], session: page.session)
+            let jar = DevToolsJSON.value(cookies, "cookies") as? [[String: Any]] ?? []
+            let cookieDomains = jar.filter { $0["name"] as? String == "session" }.compactMap { $0["domain"] as? String }
             _ = try? await devtools.call("Browser.close", timeout: .seconds(5))
-            return BrowserRun(accountText: account, echo: echo, screenshot: screenshot, requested: requested)
+            return BrowserRun(
+                accountText: account, echo: echo, screenshot: screenshot, requested: requested,
+                sessionCookieDomains: cookieDomains)
         }
 
         /// Chromium's own requests that no flag turns off (the identity
@@ -154,6 +164,9 @@ extension TopologyE2ETests {
             #expect(run.accountText.contains("host=\(deep)"), "\(run.accountText)")
             #expect(run.accountText.contains("logged in as \(user)"), "\(run.accountText)")
             #expect(run.echo.hasPrefix("echo:hello from the page"), "\(run.echo)")
+            // The Domain the upstream set, made out for the onion: the
+            // cookie reaches x.deep (the account page says so too).
+            #expect(run.sessionCookieDomains == [".\(onion)"], "\(run.sessionCookieDomains)")
             #expect(run.screenshot.starts(with: [0x89, 0x50, 0x4E, 0x47]), "not a PNG")
 
             let own = netLog.requests.filter(isBrowserOwn)
