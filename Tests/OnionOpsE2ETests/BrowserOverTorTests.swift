@@ -129,6 +129,9 @@ extension TopologyE2ETests {
             let welcome = try await page.text()
             try #require(welcome.contains("welcome \(user)"), "after sign-in: \(welcome)")
             try await page.click("#account", navigates: true)
+            // Without the cookie there is no echo to wait for: say why now.
+            let landed = try await page.text()
+            try #require(landed.contains("logged in as \(user)"), "the account page: \(landed)")
             let echo = try await page.waitForText("#echo", timeout: .seconds(90)) { $0.hasPrefix("echo:") }
             let account = try await page.text()
             let screenshot = try await page.screenshot()
