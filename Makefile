@@ -17,6 +17,8 @@ DEBIAN_PACKAGES := libgit2-dev libyaml-dev pkg-config tor nginx onionbalance \
 # The proxy parity tests' DNS server for the CDN name (dnsmasq binary only,
 # no system service).
 DEBIAN_PACKAGES += dnsmasq-base
+# The end-to-end browser test: headless Chromium over the test Tor network.
+DEBIAN_PACKAGES += chromium
 
 all: build
 

@@ -31,6 +31,9 @@ public enum Spawn {
     }
 
     /// Starts a program without waiting for it; `wait` or `kill` it later.
+    /// `passing`: descriptors of the caller's that the child gets as 3, 4,
+    /// ... in that order (a browser's DevTools pipe); the caller keeps and
+    /// closes its own.
     public static func start(
         _ executable: String,
         _ arguments: [String],
@@ -38,9 +41,20 @@ public enum Spawn {
         stdoutPath: String,
         stderrPath: String,
         directory: String? = nil,
-        environment: ChildEnvironment = .inherited
+        environment: ChildEnvironment = .inherited,
+        passing descriptors: [Int32] = []
     ) throws -> pid_t {
-        try start(executable, arguments, directory: directory, environment: environment) { actions in
+        // Moved above 2 + count first, so no dup2 below overwrites a source
+        // that a later one still reads.
+        let moved = descriptors.map { fcntl($0, F_DUPFD_CLOEXEC, 3 + Int32(descriptors.count)) }
+        defer { for descriptor in moved where descriptor >= 0 { close(descriptor) } }
+        guard !moved.contains(where: { $0 < 0 }) else {
+            throw Failure(description: "cannot pass descriptors: \(String(cString: strerror(errno)))")
+        }
+        return try start(executable, arguments, directory: directory, environment: environment) { actions in
+            for (offset, descriptor) in moved.enumerated() {
+                posix_spawn_file_actions_adddup2(&actions, descriptor, 3 + Int32(offset))
+            }
             posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0)
             posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
             if stderrPath == stdoutPath {

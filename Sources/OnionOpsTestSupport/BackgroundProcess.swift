@@ -20,13 +20,14 @@ public final class BackgroundProcess: Sendable {
     /// The exit status once reaped (128 + signal for a signal).
     private let status = Mutex<Int32?>(nil)
 
-    public init(_ executable: String, _ arguments: [String], log logPath: String) throws {
+    /// `passing`: descriptors the child gets as 3, 4, ... (Spawn.start).
+    public init(_ executable: String, _ arguments: [String], log logPath: String, passing: [Int32] = []) throws {
         self.logPath = logPath
         // Emptied in place: FileManager.createFile replaces the path by a
         // rename, which once turned /dev/null into a regular file here.
         let descriptor = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         if descriptor >= 0 { close(descriptor) }
-        pid = try Spawn.start(executable, arguments, stdoutPath: logPath, stderrPath: logPath)
+        pid = try Spawn.start(executable, arguments, stdoutPath: logPath, stderrPath: logPath, passing: passing)
     }
 
     /// Reaps the child if it has exited, without blocking.

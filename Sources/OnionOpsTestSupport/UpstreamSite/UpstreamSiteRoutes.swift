@@ -29,14 +29,17 @@ enum UpstreamSiteRoutes {
             )
         }
         router.get("/login") { request, _ in
-            page(request, #"<form method="post" action="https://example.org/login"><input name="user"></form>"#)
+            page(
+                request,
+                #"<form method="post" action="https://example.org/login"><input id="user" name="user">"#
+                    + #"<button id="sign-in" type="submit">sign in</button></form>"#)
         }
         router.post("/login") { request, _ in try await login(request) }
         router.get("/account") { request, _ in
             guard let session = request.cookies["session"]?.value, session.hasPrefix("user-") else {
                 return page(request, "not logged in", status: .unauthorized)
             }
-            return page(request, "logged in as \(session.dropFirst("user-".count))")
+            return page(request, "logged in as \(session.dropFirst("user-".count))\n" + echoScript)
         }
         router.get("/headers") { request, _ in
             var response = page(request, "headers")
@@ -72,10 +75,27 @@ enum UpstreamSiteRoutes {
         let user =
             form.split(separator: "&").first { $0.hasPrefix("user=") }.map { String($0.dropFirst("user=".count)) }
             ?? "anonymous"
-        var response = page(request, "welcome \(user)")
+        // The account lives on a deep subdomain: a browser must carry the
+        // Domain cookie there, two labels under the onion.
+        var response = page(
+            request,
+            "welcome \(user)\n" + #"<a id="account" href="https://x.deep.example.org/account">your account</a>"#)
         response.headers[.setCookie] = "session=user-\(user); Domain=\(domain); Path=/; Secure; HttpOnly"
         return response
     }
+
+    /// For a browser: the page opens the site's websocket echo by its
+    /// upstream name (which the proxy must rewrite to the onion) and writes
+    /// the answer into `#echo`.
+    static let echoScript = """
+        <p id="echo">no echo yet</p>
+        <script>
+        const socket = new WebSocket("wss://x.deep.example.org/ws");
+        socket.onopen = () => socket.send("hello from the page");
+        socket.onmessage = (event) => { document.getElementById("echo").textContent = event.data; socket.close(); };
+        socket.onerror = () => { document.getElementById("echo").textContent = "websocket error"; };
+        </script>
+        """
 
     /// True when `value` is a URL whose host is the domain or under it.
     static func namesDomain(_ value: String) -> Bool {
