@@ -72,14 +72,8 @@ extension ValidationReport {
         expected: String,
         isValid: (String) -> Bool
     ) {
-        if let bad = ConfigText.controlCharacter(in: value) {
-            error(
-                .configInjection,
-                "\(what) \(Quoted(value)) contains \(bad), which could inject a configuration directive",
-                at: location
-            )
-        } else if !isValid(value) {
-            error(code, "\(what) \(Quoted(value)) is not valid: \(expected)", at: location)
-        }
+        checkConfigText(
+            value, what, at: location, code: code, expected: expected,
+            refusing: { ConfigText.controlCharacter(in: $0) }, isValid: isValid)
     }
 }

@@ -17,9 +17,10 @@ public struct ValidationReport: Sendable {
         at location: SourceLocation,
         code: DiagnosticCode,
         expected: String,
+        refusing injection: (String) -> String? = { ConfigText.injectionCharacter(in: $0) },
         isValid: (String) -> Bool
     ) {
-        if let bad = ConfigText.injectionCharacter(in: value) {
+        if let bad = injection(value) {
             error(
                 .configInjection,
                 "\(what) \(Quoted(value)) contains \(bad), which could inject a configuration directive",
