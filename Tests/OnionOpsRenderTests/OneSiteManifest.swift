@@ -4,7 +4,8 @@
 /// line at the left margin.
 enum OneSiteManifest {
     static func text(
-        root: String, onion: String, upstreamAddress: String, subdomains: String? = nil, nginx: String
+        root: String, onion: String, upstreamAddress: String, subdomains: String? = nil, tor: String? = nil,
+        nginx: String
     ) -> String {
         let nginxLines = nginx.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }
         return """
@@ -23,7 +24,7 @@ enum OneSiteManifest {
                 - onion: \(onion)
                   upstream: example.org
             \(subdomains.map { "      subdomains: \($0)\n" } ?? "")      upstreamAddress: \(upstreamAddress)
-              nginx:
+            \(tor.map { "  tor: \($0)\n" } ?? "")  nginx:
                 forceHttps: true
             \(nginxLines.joined(separator: "\n"))
             """

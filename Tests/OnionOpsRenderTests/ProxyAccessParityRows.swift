@@ -1,4 +1,5 @@
 import Foundation
+import OnionOpsCore
 import OnionOpsTestSupport
 import Testing
 
@@ -169,6 +170,15 @@ extension ProxyParityTests {
     /// show: injected Origin/Referer, POST bodies, CSP suppression and the
     /// listed-subdomains policy.
     static let requestRows: [ParityRow] = [
+        ParityRow(
+            name: "exportCircuitID: haproxy: the upstream gets X-Onion-CircuitID from tor's PROXY header",
+            setup: ParitySetup(exportCircuitID: true)
+        ) { harness in
+            let answer = try await harness.fetchWithCircuit("/circuit", circuit: 0x2a_1234)
+            #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer)")
+            let expected = Hex.encode("fc00:dead:beef:4dad::2a:1234".utf8)
+            #expect(answer.contains("circuit-hex=\(expected)"), "\(answer)")
+        },
         ParityRow(
             name: "injectOrigin and injectReferer: a login without them is accepted upstream",
             setup: ParitySetup(

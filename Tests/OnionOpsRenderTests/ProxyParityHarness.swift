@@ -23,6 +23,9 @@ struct ParitySetup: Sendable {
     /// More keys of `nginx.requests`, one per line at the left margin.
     var extraRequests = ""
     var subdomains = "any"
+    /// tor's PROXY header on every stream (`tor.exportCircuitID: haproxy`):
+    /// fetch through `fetchWithCircuit`.
+    var exportCircuitID = false
 
     enum CADirectory: Sendable { case withTheCA, empty }
 }
@@ -136,11 +139,12 @@ final class ProxyParityHarness {
                     [
                         "-sk", "--max-time", "2", "-o", "/dev/null", "--unix-socket", socket,
                         "https://\(Self.onion)/hello-onion",
-                    ]
+                    ] + (setup.exportCircuitID ? ["--haproxy-protocol"] : [])
                 ).succeeded) == true
         }
         guard ready else {
-            let log = proxy.log
+            let errors = (try? String(contentsOfFile: logDirectory + "/error.log", encoding: .utf8)) ?? ""
+            let log = proxy.log + errors
             await stop()
             throw SandboxTree.Failure(description: "the proxy nginx did not start: \(log)")
         }
@@ -157,6 +161,7 @@ final class ProxyParityHarness {
     static func manifest(root: String, address: String, dnsPort: Int, trust: String, setup: ParitySetup) -> String {
         OneSiteManifest.text(
             root: root, onion: onion, upstreamAddress: address,
+            tor: setup.exportCircuitID ? "{exportCircuitID: haproxy}" : nil,
             nginx: """
                 subdomains: \(setup.subdomains)
                 rewrite:
@@ -205,6 +210,39 @@ final class ProxyParityHarness {
         let head = parts.first ?? ""
         let status = head.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
         return ParityResponse(status: status, headers: head, body: parts.dropFirst().joined(separator: "\r\n\r\n"))
+    }
+
+    /// A GET as tor makes it with `exportCircuitID: haproxy`: a PROXY v1
+    /// line naming the circuit (tor's fc00:dead:beef:4dad::/64 form), then
+    /// TLS. curl 7.88 cannot choose the PROXY source address; Debian's
+    /// python3 (Onionbalance's) can.
+    func fetchWithCircuit(_ path: String, circuit: UInt32) async throws -> String {
+        let address = String(format: "fc00:dead:beef:4dad::%x:%x", circuit >> 16, circuit & 0xFFFF)
+        let script = """
+            import socket, ssl, sys
+            s = socket.socket(socket.AF_UNIX)
+            s.settimeout(20)
+            s.connect(sys.argv[1])
+            s.sendall(("PROXY TCP6 " + sys.argv[2] + " ::1 6666 443\\r\\n").encode())
+            c = ssl.create_default_context()
+            c.check_hostname = False
+            c.verify_mode = ssl.CERT_NONE
+            t = c.wrap_socket(s, server_hostname=sys.argv[3])
+            t.sendall(("GET " + sys.argv[4] + " HTTP/1.1\\r\\nHost: " + sys.argv[3] + "\\r\\nConnection: close\\r\\n\\r\\n").encode())
+            out = b""
+            while True:
+                d = t.recv(65536)
+                if not d:
+                    break
+                out += d
+            sys.stdout.write(out.decode("utf-8", "replace"))
+            """
+        let result = try await Command.runAsync(
+            "/usr/bin/python3", ["-c", script, socketDirectory + "/p443.sock", address, Self.onion, path])
+        guard result.succeeded else {
+            throw SandboxTree.Failure(description: "python3 failed: \(result.output)\nproxy log: \(proxy.log)")
+        }
+        return result.output
     }
 
     /// A file of `bytes` bytes for uploads.

@@ -57,6 +57,10 @@ enum UpstreamSiteRoutes {
             return page(request, "received=\(count)")
         }
         router.get("/served-by") { request, _ in page(request, "served-by=\(address)") }
+        // What nginx made of tor's PROXY header (hex: bodies are rewritten).
+        router.get("/circuit") { request, _ in
+            page(request, "circuit-hex=\(hex(request.headers[circuitField] ?? ""))")
+        }
         router.get("**") { request, _ in page(request, "path=\(request.uri.path)") }
         return router
     }
@@ -130,6 +134,7 @@ enum UpstreamSiteRoutes {
     // Literal, valid field names: the fallbacks never happen.
     static let linkField = HTTPField.Name("Link") ?? .contentLocation
     static let seenHostField = HTTPField.Name("X-Seen-Host-Hex") ?? .via
+    static let circuitField = HTTPField.Name("X-Onion-CircuitID") ?? .via
 
     static func hex(_ text: String) -> String { Hex.encode(text.utf8) }
 
