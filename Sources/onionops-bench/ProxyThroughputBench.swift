@@ -22,7 +22,8 @@ enum ProxyThroughputBench {
     static let wrkArguments = ["-t2", "-c16", "-d5s", "--latency"]
     static let rounds = 2
     static let header = [
-        "sites (names)", "rewriting", "requests/s", "p50", "p99", "nginx RSS", "body", "rewriting/plain cost",
+        "sites (names)", "rewriting", "requests/s", "p50", "p99", "nginx CPU/request", "nginx RSS", "body",
+        "rewriting/plain: CPU/request", "requests/s",
     ]
 
     struct Run {
@@ -30,6 +31,10 @@ enum ProxyThroughputBench {
         var p50: String
         var p99: String
         var rssKiB: Int
+        /// CPU time of the proxy nginx (master and workers) per request, in
+        /// ms: what rewriting costs, unlike requests/s hardly moved by
+        /// other work on the machine (wrk and the upstream run beside it).
+        var cpuMilliseconds: Double
     }
 
     static func rows() throws -> [[String]] {
@@ -44,7 +49,9 @@ enum ProxyThroughputBench {
             ]
         }
         var table: [[String]] = []
-        for count in siteCounts {
+        // ONIONOPS_BENCH_PROXY_SITES=100 runs one size only, for iterating.
+        let only = ProcessInfo.processInfo.environment["ONIONOPS_BENCH_PROXY_SITES"].flatMap { Int($0) }
+        for count in only.map({ [$0] }) ?? siteCounts {
             table += try rows(sites: count)
         }
         return table
@@ -78,16 +85,18 @@ enum ProxyThroughputBench {
             best[rewriting].map { (name: rewriting ? "on" : "off (plain proxy_pass)", run: $0.run, bytes: $0.bytes) }
         }
         guard let plain = results.first?.run, let rewritten = results.last?.run else { return [] }
-        // Cost per request is 1 / throughput: the ratio of costs is the
-        // inverse ratio of requests per second.
-        let ratio = plain.requestsPerSecond / max(rewritten.requestsPerSecond, 1e-9)
+        let cpuRatio = rewritten.cpuMilliseconds / max(plain.cpuMilliseconds, 1e-9)
+        // Throughput: cost per request is 1 / requests/s.
+        let throughputRatio = plain.requestsPerSecond / max(rewritten.requestsPerSecond, 1e-9)
         return results.enumerated().map { index, result in
             [
                 "\(count) (\(proxy.names))", result.name,
                 String(format: "%.0f", result.run.requestsPerSecond), result.run.p50, result.run.p99,
+                String(format: "%.2f ms", result.run.cpuMilliseconds),
                 String(format: "%.1f MiB", Double(result.run.rssKiB) / 1024),
                 "\(result.bytes / 1024) KiB",
-                index == 0 ? "" : String(format: "%.2fx", ratio),
+                index == 0 ? "" : String(format: "%.2fx", cpuRatio),
+                index == 0 ? "" : String(format: "%.2fx", throughputRatio),
             ]
         }
     }
@@ -281,8 +290,10 @@ enum ProxyThroughputBench {
     // MARK: wrk and /proc
 
     static func measure(port: Int, host: String, master: Int32) throws -> Run {
+        let before = cpuTicks(master: master)
         let result = try Command.capture(
             "/usr/bin/wrk", wrkArguments + ["-H", "Host: \(host)", "http://127.0.0.1:\(port)/"])
+        let ticks = cpuTicks(master: master) - before
         guard result.exitCode == 0 else { throw SandboxTree.Failure(description: "wrk: \(result.stderr)") }
         let output = result.stdout
         if output.contains("Non-2xx") {
@@ -296,7 +307,9 @@ enum ProxyThroughputBench {
             p50: value(after: "50%", in: output) ?? "?",
             p99: (value(after: "99%", in: output) ?? "?")
                 + (errors.map { " (" + $0.trimmingCharacters(in: .whitespaces) + ")" } ?? ""),
-            rssKiB: rss(master: master))
+            rssKiB: rss(master: master),
+            cpuMilliseconds: Double(ticks) * 1000 / Double(sysconf(Int32(_SC_CLK_TCK)))
+                / max(Double(requestCount(output)), 1))
     }
 
     /// The first word after `label` at the start of a line.
@@ -310,19 +323,45 @@ enum ProxyThroughputBench {
         return nil
     }
 
+    /// "12345 requests in 5.00s, ..."
+    static func requestCount(_ output: String) -> Int {
+        for line in output.split(separator: "\n") where line.contains(" requests in ") {
+            return line.split(separator: " ").first.flatMap { Int($0) } ?? 0
+        }
+        return 0
+    }
+
+    /// The nginx processes: the master and its workers.
+    static func processes(master: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry -> Int32? in
+            guard let pid = Int32(entry) else { return nil }
+            if pid == master { return pid }
+            guard let status = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8) else { return nil }
+            return value(after: "PPid:", in: status).flatMap { Int32($0) } == master ? pid : nil
+        }
+    }
+
+    /// utime + stime of the master and its workers, in clock ticks.
+    static func cpuTicks(master: Int32) -> Int {
+        processes(master: master).reduce(0) { total, pid in
+            // The fields after the command name, which may hold spaces:
+            // state is field 3, utime 14 and stime 15.
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return total }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return total }
+            return total + user + system
+        }
+    }
+
     /// VmRSS of the master and its workers, in KiB.
     static func rss(master: Int32) -> Int {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        var total = 0
-        for entry in entries {
-            guard let pid = Int32(entry),
-                let status = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8)
-            else { continue }
-            let parent = value(after: "PPid:", in: status).flatMap { Int32($0) }
-            guard pid == master || parent == master else { continue }
-            total += value(after: "VmRSS:", in: status).flatMap { Int($0) } ?? 0
+        processes(master: master).reduce(0) { total, pid in
+            let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+            return total + (value(after: "VmRSS:", in: status).flatMap { Int($0) } ?? 0)
         }
-        return total
     }
 
     static func freeLoopbackPort() throws -> Int {

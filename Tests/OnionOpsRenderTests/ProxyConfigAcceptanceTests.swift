@@ -90,13 +90,15 @@ struct ProxyConfigAcceptanceTests {
 
     /// The body rules find many names each (BodyRewriteRules): a few rules,
     /// each argument under nginx's 4 KB limit, and in hard mode 2 with names
-    /// of three dots a map of 64 spellings per name (64,000 keys).
-    @Test("1,000 sites in one project pass nginx -t, in hard modes 0 and 2")
+    /// of three dots a map of 64 spellings per name.
+    @Test("1,000 sites in one project pass nginx -t; so do 300 in hard mode 2")
     func thousandSites() throws {
-        for (hardMode, domain) in [(0, "example.org"), (2, "www.example.org")] {
+        // Hard mode 2 with 300 sites (19,200 keys): the map's load is what
+        // it checks, and a larger one slows the suites running beside it.
+        for (sites, hardMode, domain) in [(1000, 0, "example.org"), (300, 2, "www.example.org")] {
             let text = try nginxTest(
                 Self.manifest(
-                    sites: 1000, domain: domain, nginx: "    forceHttps: true\n    rewrite: {hardMode: \(hardMode)}"))
+                    sites: sites, domain: domain, nginx: "    forceHttps: true\n    rewrite: {hardMode: \(hardMode)}"))
             let rules = text.split(separator: "\n").filter { $0.contains("subs_filter \"") }
             #expect(rules.count > 1 && rules.count < 40, "hard mode \(hardMode): \(rules.count) rules")
             #expect(rules.allSatisfy { $0.utf8.count < 4096 }, "hard mode \(hardMode)")
