@@ -121,8 +121,9 @@ clean:
 
 # Release-build benchmarks: validate + render of synthetic topologies against
 # a SHA-256 floor, keys against tor per key, certificates against openssl per
-# certificate, push-to-applied latency, and 20- and 100-host SSH fan-outs against
-# Ansible, all measured in the same run. Writes Benchmarks/RESULTS.md.
+# certificate, push-to-applied latency, 20- and 100-host SSH fan-outs against
+# Ansible, and proxy throughput with body rewriting against a plain proxy_pass
+# (wrk), all measured in the same run. Writes Benchmarks/RESULTS.md.
 bench: deps bench-tools bench-ansible
 	$(SWIFT) build -c release --product onionops-bench
 	$(SWIFT) build -c release --product onionops

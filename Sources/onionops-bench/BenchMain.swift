@@ -198,12 +198,14 @@ struct BenchMain {
                 speak to a unix socket: a bench-only copy of the config gives the first site's
                 server one extra `listen 127.0.0.1:PORT` (plain HTTP), and both runs use it. "plain"
                 is the same config with every `subs_filter` line taken out, a `proxy_pass` of the
-                same bodies; both run in the same process one after the other (plain first), and
+                same bodies, in the same process;
                 the rewritten body is checked (no site's upstream name left, near misses kept)
-                before it is measured. `wrk \(ProxyThroughputBench.wrkArguments.joined(separator: " "))`
-                on this machine (wrk and nginx share its cores); nginx RSS is VmRSS of the master
-                and its workers after the run. The cost ratio is plain requests/s over rewriting
-                requests/s (the target is at most 2x at 100 sites).
+                before it is measured; plain and rewriting take turns \(ProxyThroughputBench.rounds) times
+                and the better run of each is kept. `wrk \(ProxyThroughputBench.wrkArguments.joined(separator: " "))`
+                on this machine (wrk and both nginx share its cores). nginx CPU/request is utime+stime
+                of the proxy's master and workers over the requests wrk completed; nginx RSS is VmRSS
+                of the master and its workers after the run. The ratios are rewriting over plain, in
+                CPU per request and in requests/s (the target is at most 2x at 100 sites).
 
                 \(proxy.markdown)
                 """
