@@ -27,6 +27,7 @@ struct ManyNamesRewriteTests {
         case: S10.EXAMPLE.Org
         kept: nots11.example.org s12.example.org.evil.com
         sub: https://www.s13.example.org/x?next=https%3A%2F%2Fs14.example.org
+        own rule: deep.a.b\.example\.org
 
         """#
 
@@ -38,9 +39,14 @@ struct ManyNamesRewriteTests {
         let (upstream, port) = try Self.startUpstream(folder)
         defer { upstream.stop() }
 
-        let list = (0..<Self.sites).map {
-            "    - {onion: \(Self.onion($0)), upstream: s\($0).example.org, upstreamAddress: \"127.0.0.1:\(port)\"}"
-        }
+        // Four dots in hard mode 2 are 256 spellings, more than the map
+        // takes: that name keeps a subs_filter rule of its own.
+        let list =
+            (0..<Self.sites).map {
+                "    - {onion: \(Self.onion($0)), upstream: s\($0).example.org, upstreamAddress: \"127.0.0.1:\(port)\"}"
+            } + [
+                "    - {onion: \(Self.onion(Self.sites)), upstream: deep.a.b.example.org, upstreamAddress: \"127.0.0.1:\(port)\"}"
+            ]
         let manifest = """
             apiVersion: onionops/v1
             kind: Host
@@ -83,7 +89,7 @@ struct ManyNamesRewriteTests {
             "/usr/bin/curl", ["-s", "--max-time", "10", "--unix-socket", socket, "http://\(Self.onion(0))/"])
         #expect(fetched.exitCode == 0, "\(fetched.stderr) \(proxy.log)")
         let lines = fetched.stdout.split(separator: "\n").map(String.init)
-        try #require(lines.count == 6, "\(fetched.stdout)")
+        try #require(lines.count == 7, "\(fetched.stdout)")
         #expect(lines[0] == "first \(Self.onion(0)) last \(Self.onion(299))")
         #expect(lines[1] == "one rule: \(Self.onion(5)), \(Self.onion(6)) and \(TestOnions.c)")
         #expect(
@@ -93,6 +99,7 @@ struct ManyNamesRewriteTests {
         #expect(lines[3] == "case: \(Self.onion(10))")
         #expect(lines[4] == "kept: nots11.example.org s12.example.org.evil.com")
         #expect(lines[5] == "sub: https://www.\(Self.onion(13))/x?next=https%3A%2F%2F\(Self.onion(14))")
+        #expect(lines[6] == "own rule: " + Self.onion(Self.sites, lastDot: #"\."#))
     }
 
     /// A static nginx on a random loopback port (a few tries in case one is
