@@ -12,7 +12,7 @@ DEBIAN_PACKAGES := libgit2-dev libyaml-dev pkg-config tor nginx onionbalance \
 	openssh-client openssh-server age git curl strace logrotate \
 	libnginx-mod-http-subs-filter libnginx-mod-http-headers-more-filter libnginx-mod-http-lua
 
-.PHONY: all deps build demo demo-stop test unit e2e robustness security lint format clean help bench bench-ansible
+.PHONY: all deps build demo demo-stop test unit e2e robustness security lint format clean help bench bench-ansible bench-proxy bench-tools
 
 # The proxy parity tests' DNS server for the CDN name (dnsmasq binary only,
 # no system service).
@@ -123,13 +123,28 @@ clean:
 
 # Release-build benchmarks: validate + render of synthetic topologies against
 # a SHA-256 floor, keys against tor per key, certificates against openssl per
-# certificate, push-to-applied latency, and 20- and 100-host SSH fan-outs against
-# Ansible, all measured in the same run. Writes Benchmarks/RESULTS.md.
-bench: deps bench-ansible
+# certificate, push-to-applied latency, 20- and 100-host SSH fan-outs against
+# Ansible, and proxy throughput with body rewriting against a plain proxy_pass
+# (wrk), all measured in the same run. Writes Benchmarks/RESULTS.md.
+bench: deps bench-tools bench-ansible
 	$(SWIFT) build -c release --product onionops-bench
 	$(SWIFT) build -c release --product onionops
 	ONIONOPS_BENCH_ANSIBLE=$(CURDIR)/$(BENCH_VENV)/bin/ansible-playbook \
 		ONIONOPS_BENCH_RESULTS=Benchmarks/RESULTS.md .build/release/onionops-bench
+
+# Only the proxy throughput part (as root; a few minutes), for quick
+# iteration on body rewriting.
+bench-proxy: deps bench-tools
+	$(SWIFT) build -c release --product onionops-bench
+	.build/release/onionops-bench --proxy
+
+# wrk for the proxy throughput part.
+bench-tools:
+	@if ! dpkg-query -W -f='$${Status}' wrk 2>/dev/null | grep -q "install ok installed"; then \
+		echo "==> installing: wrk (the proxy throughput part)"; \
+		if [ "$$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; \
+	fi
 
 # The fan-out baseline: ansible-core from PyPI in a venv of its own under
 # .build, on Debian's python3 (which needs python3-venv for venvs), one

@@ -25,6 +25,39 @@ struct NameRewrite {
         return (Self.before + labels.joined(separator: separator) + Self.after, "\(label)$\(labels.count - 1)onion")
     }
 
+    /// The separator between labels that `bodyRule` and `bodyTokens` find:
+    /// a dot, in hard mode 1 also `\.`, in hard mode 2 with up to three
+    /// backslashes.
+    static func separator(hardMode: Int) -> String {
+        hardMode == 0 ? "\\." : hardMode == 1 ? "\\\\?\\." : "\\\\{0,3}\\."
+    }
+
+    /// The name as regex tokens for `RegexTrie`: each character escaped,
+    /// each dot the separator of the hard mode. Lower case: the rules are
+    /// case-insensitive.
+    func bodyTokens(hardMode: Int) -> [String] {
+        let separator = Self.separator(hardMode: hardMode)
+        return upstream.lowercased().map { $0 == "." ? separator : NginxWriter.regexLiteral(String($0)) }
+    }
+
+    /// Every spelling of the name that `bodyTokens` finds, with the text
+    /// that replaces it: the onion, its last dot escaped as the name's last
+    /// dot was. Nil when there are more than `limit`.
+    func bodySpellings(hardMode: Int, limit: Int) -> [(text: String, replacement: String)]? {
+        let separators = hardMode == 0 ? ["."] : hardMode == 1 ? [".", "\\."] : [".", "\\.", "\\\\.", "\\\\\\."]
+        let labels = upstream.lowercased().split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard let first = labels.first else { return nil }
+        var spellings: [(text: String, last: String)] = [(first, ".")]
+        for label in labels.dropFirst() {
+            guard spellings.count * separators.count <= limit else { return nil }
+            spellings = spellings.flatMap { spelling in
+                separators.map { (spelling.text + $0 + label, $0) }
+            }
+        }
+        let label = onion.dropLast(".onion".count)
+        return spellings.map { ($0.text, "\(label)\($0.last)onion") }
+    }
+
     /// Own sites and foreign sites, longest upstream first so that
     /// `cdn.example.org` wins over `example.org`; an upstream named twice
     /// keeps its first onion.
