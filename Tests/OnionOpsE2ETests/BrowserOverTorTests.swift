@@ -54,6 +54,9 @@ extension TopologyE2ETests {
             let publishedAfter = Date().timeIntervalSince(begin)
             // A curl through the same tor client first: a browser failure
             // then means the browser, not a frontend still propagating.
+            // NEWNYM drops a descriptor of this frontend cached from the
+            // topology suite's own softmap-1 (other backends, now stopped).
+            try world.network.client.newIdentity()
             let warm = await world.network.client.fetch("https://\(site.onion)/login", within: 180)
             try #require(warm.succeeded, "\(site.onion): \(TopologyE2ETests.describe(warm))")
 

@@ -5,7 +5,7 @@
 enum OneSiteManifest {
     static func text(
         root: String, onion: String, upstreamAddress: String, subdomains: String? = nil, tor: String? = nil,
-        nginx: String
+        forceHttps: Bool = true, nginx: String
     ) -> String {
         let nginxLines = nginx.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }
         return """
@@ -25,7 +25,7 @@ enum OneSiteManifest {
                   upstream: example.org
             \(subdomains.map { "      subdomains: \($0)\n" } ?? "")      upstreamAddress: \(upstreamAddress)
             \(tor.map { "  tor: \($0)\n" } ?? "")  nginx:
-                forceHttps: true
+                forceHttps: \(forceHttps)
             \(nginxLines.joined(separator: "\n"))
             """
     }

@@ -171,6 +171,17 @@ extension ProxyParityTests {
     /// listed-subdomains policy.
     static let requestRows: [ParityRow] = [
         ParityRow(
+            name: "a plain-http upstream (scheme http, forceHttps off) is proxied and rewritten",
+            setup: ParitySetup(plainUpstream: true)
+        ) { harness in
+            for plain in [false, true] {
+                let page = try await harness.fetch("/", plainHTTP: plain)
+                #expect(page.status == 200, "http: \(plain): \(page.headers)")
+                #expect(page.seenHost == "example.org")
+                #expect(page.body.contains("https://www.\(onion)/news"), "\(page.body)")
+            }
+        },
+        ParityRow(
             name: "exportCircuitID: haproxy: the upstream gets X-Onion-CircuitID from tor's PROXY header",
             setup: ParitySetup(exportCircuitID: true)
         ) { harness in

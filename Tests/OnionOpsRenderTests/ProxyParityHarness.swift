@@ -26,6 +26,9 @@ struct ParitySetup: Sendable {
     /// tor's PROXY header on every stream (`tor.exportCircuitID: haproxy`):
     /// fetch through `fetchWithCircuit`.
     var exportCircuitID = false
+    /// The upstream speaks plain http (`upstream.scheme: http`, which
+    /// needs `forceHttps: false`).
+    var plainUpstream = false
 
     enum CADirectory: Sendable { case withTheCA, empty }
 }
@@ -89,7 +92,8 @@ final class ProxyParityHarness {
             trust = "caDirectory: \(path)"
         }
         site = try await UpstreamTestSite.start(
-            leaf: setup.wrongCertificate ? try authority.wrongNameLeaf() : try authority.siteLeaf())
+            leaf: setup.wrongCertificate ? try authority.wrongNameLeaf() : try authority.siteLeaf(),
+            plainHTTP: setup.plainUpstream)
         do {
             dns = try DNSTestResolver(folder: folder, records: ["cdn.test": "127.0.0.1"])
         } catch {
@@ -162,6 +166,7 @@ final class ProxyParityHarness {
         OneSiteManifest.text(
             root: root, onion: onion, upstreamAddress: address,
             tor: setup.exportCircuitID ? "{exportCircuitID: haproxy}" : nil,
+            forceHttps: !setup.plainUpstream,
             nginx: """
                 subdomains: \(setup.subdomains)
                 rewrite:
@@ -170,6 +175,7 @@ final class ProxyParityHarness {
                   maxBodySize: \(setup.maxBodySize)
                 \(setup.extraRequests.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
                 upstream:
+                  scheme: \(setup.plainUpstream ? "http" : "https")
                   resolver: [127.0.0.1:\(dnsPort)]
                   resolverValid: 1s
                   verifyTLS: \(setup.verifyTLS)

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
@@ -24,9 +25,12 @@ public final class UpstreamTestSite: Sendable {
         self.servers = Mutex(servers)
     }
 
-    /// Starts the site on a free port with `leaf` as its certificate;
+    /// Starts the site on a free port with `leaf` as its certificate (or
+    /// over plain http with `plainHTTP`, for `upstream.scheme: http`);
     /// retries a few ports in case one is taken between pick and bind.
-    public static func start(leaf: TestCertificateAuthority.Leaf) async throws -> UpstreamTestSite {
+    public static func start(leaf: TestCertificateAuthority.Leaf, plainHTTP: Bool = false) async throws
+        -> UpstreamTestSite
+    {
         let tls = try TLSConfiguration.makeServerConfiguration(
             certificateChain: [.certificate(NIOSSLCertificate(bytes: Array(leaf.certificatePEM.utf8), format: .pem))],
             privateKey: .privateKey(NIOSSLPrivateKey(bytes: Array(leaf.keyPEM.utf8), format: .pem))
@@ -37,7 +41,8 @@ public final class UpstreamTestSite: Sendable {
             var started: [Task<Void, Never>] = []
             do {
                 for address in addresses {
-                    started.append(try await startServer(address: address, port: port, tls: tls))
+                    started.append(
+                        try await startServer(address: address, port: port, tls: plainHTTP ? nil : tls))
                 }
                 return UpstreamTestSite(port: port, servers: started)
             } catch {
@@ -61,22 +66,20 @@ public final class UpstreamTestSite: Sendable {
 
     /// One listener: returns once it accepts connections, throws if it
     /// could not bind.
-    private static func startServer(address: String, port: Int, tls: TLSConfiguration) async throws -> Task<
+    private static func startServer(address: String, port: Int, tls: TLSConfiguration?) async throws -> Task<
         Void, Never
     > {
         var logger = Logger(label: "upstream-test-site")
         // Cancelling a listener logs an error in Hummingbird: keep test output clean.
         logger.logLevel = .critical
         let (events, continuation) = AsyncStream<(any Error)?>.makeStream()
+        let http: HTTPServerBuilder = .http1WebSocketUpgrade { request, _, _ in
+            guard request.path == "/ws" else { return .dontUpgrade }
+            return .upgrade([:], UpstreamSiteRoutes.echo(host: request.authority ?? ""))
+        }
         let app = Application(
             router: UpstreamSiteRoutes.router(servedBy: address),
-            server: try .tls(
-                .http1WebSocketUpgrade { request, _, _ in
-                    guard request.path == "/ws" else { return .dontUpgrade }
-                    return .upgrade([:], UpstreamSiteRoutes.echo(host: request.authority ?? ""))
-                },
-                tlsConfiguration: tls
-            ),
+            server: try tls.map { try .tls(http, tlsConfiguration: $0) } ?? http,
             configuration: .init(address: .hostname(address, port: port)),
             onServerRunning: { _ in continuation.yield(nil) },
             logger: logger
