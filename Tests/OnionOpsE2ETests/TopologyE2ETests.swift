@@ -127,12 +127,13 @@ struct TopologyE2ETests {
         }
     }
 
-    /// Reconciles the example as it is. A project with `exportCircuitID:
-    /// haproxy` fails the apply gate today: the nginx health check sends no
-    /// PROXY header to a `proxy_protocol` listener, so nginx drops it (curl
-    /// 000) and the host is rolled back. That failure is recorded, and the
-    /// rest of the topology is still proven with `exportCircuitID: none`,
-    /// so one gate bug does not hide what the network shows.
+    /// Reconciles the example as it is. softmap-1 exports circuit ids
+    /// (`exportCircuitID: haproxy`): nginx's listeners then want a PROXY
+    /// header, which the apply gate's health check sends
+    /// (`curl --haproxy-protocol`). Should a project with it fail the gate
+    /// again, the failure is recorded and the rest of the topology is still
+    /// proven with `exportCircuitID: none`, so one gate bug does not hide
+    /// what the network shows.
     static func reconcileSoftmap(_ sandbox: E2ESandbox) async throws {
         var topology = sandbox.topology
         var failures = failures(try await sandbox.apply(topology, commit: "e2e"))
