@@ -94,8 +94,8 @@ extension TopologyE2ETests {
 
         /// softmap-1 in front of the upstream test site: the site is
         /// example.org at the test site's port, verified with the test CA;
-        /// `exportCircuitID: none` (the gate cannot pass the PROXY header,
-        /// see reconcileSoftmap).
+        /// `exportCircuitID: none`: this test is about what the browser
+        /// sees (the proxy parity row checks X-Onion-CircuitID).
         static func topology(_ topology: Topology, upstreamPort: Int, caFile: String) throws -> Topology {
             var topology = topology
             try #require(topology.projects.count == 1 && topology.projects[0].sites.count == 1)
