@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OnionOpsCore
+import OnionOpsHosts
 import OnionOpsKeys
 import OnionOpsSecrets
 
@@ -189,7 +190,8 @@ struct KeysTLSCommand: AsyncParsableCommand {
         }
         let chain: String
         do {
-            chain = try String(contentsOfFile: chainFile, encoding: .utf8)
+            // Off the cooperative pool, as every other disk read.
+            chain = try await BlockingPool.shared.run { try String(contentsOfFile: chainFile, encoding: .utf8) }
         } catch {
             Console.err("error: cannot read \(chainFile): \(error.localizedDescription)")
             throw ExitCode(1)

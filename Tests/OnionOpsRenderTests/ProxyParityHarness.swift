@@ -134,17 +134,21 @@ final class ProxyParityHarness {
             throw error
         }
         let socket = socketDirectory + "/p443.sock"
-        // Ready when it answers, not when the socket file appears: a loaded
-        // machine can leave the workers a moment behind the master's bind.
-        let ready = proxy.wait(upTo: 10) {
-            FileManager.default.fileExists(atPath: socket)
-                && (try? Command.run(
+        // Ready when it answers, not when the socket file appears (a loaded
+        // machine can leave the workers behind the master's bind); waited
+        // for without holding a pool thread.
+        var ready = false
+        for _ in 0..<100 where !ready {
+            if FileManager.default.fileExists(atPath: socket) {
+                let probe = try? await Command.runAsync(
                     "/usr/bin/curl",
                     [
                         "-sk", "--max-time", "2", "-o", "/dev/null", "--unix-socket", socket,
                         "https://\(Self.onion)/hello-onion",
-                    ] + (setup.exportCircuitID ? ["--haproxy-protocol"] : [])
-                ).succeeded) == true
+                    ] + (setup.exportCircuitID ? ["--haproxy-protocol"] : []))
+                ready = probe?.succeeded == true
+            }
+            if !ready { try await Task.sleep(for: .milliseconds(100)) }
         }
         guard ready else {
             let errors = (try? String(contentsOfFile: logDirectory + "/error.log", encoding: .utf8)) ?? ""
