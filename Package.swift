@@ -186,6 +186,22 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // `onionops import`: EOTK and Onionspray project files, keys,
+        // certificates and workers to a manifest folder. Reading and
+        // mapping are pure; the folder scan runs on the blocking pool.
+        .target(
+            name: "OnionOpsImport",
+            dependencies: [
+                "OnionOpsCore", "OnionOpsKeys", "OnionOpsHosts",
+                .product(name: "Crypto", package: "swift-crypto"),
+                // RSA keys to PKCS#8.
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // A test-only tool: loops atomic writes so a test can SIGKILL it.
         .executableTarget(
             name: "onionops-fixture",
@@ -208,6 +224,7 @@ let package = Package(
                 "OnionOpsDaemon",
                 "OnionOpsEngine",
                 "OnionOpsPresentation",
+                "OnionOpsImport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 // `onionops trigger`'s POST (already in the graph through
@@ -351,6 +368,14 @@ let package = Package(
             name: "OnionOpsCommandsTests",
             dependencies: [
                 "OnionOpsCommands", "OnionOpsTestSupport", "onionops", "OnionOpsDaemon", "OnionOpsEngine",
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "OnionOpsImportTests",
+            dependencies: [
+                "OnionOpsImport", "OnionOpsCore", "OnionOpsKeys", "OnionOpsManifest", "OnionOpsCommands",
+                "OnionOpsSecrets", "OnionOpsTestSupport",
             ],
             swiftSettings: strictSettings
         ),

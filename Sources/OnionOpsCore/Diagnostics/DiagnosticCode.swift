@@ -50,4 +50,17 @@ public enum DiagnosticCode: String, Sendable, Hashable, Codable, CaseIterable {
     case balancerMismatch = "balancer-mismatch"
     case invalidOption = "invalid-option"
     case plaintextKey = "plaintext-key"
+
+    // `onionops import`: reading EOTK and Onionspray project files.
+    case importSyntax = "import-syntax"
+    case importUnknownStatement = "import-unknown-statement"
+    case importBadValue = "import-bad-value"
+    case importPlaceholder = "import-placeholder"
+    case importDuplicate = "import-duplicate"
+    case importMixedProject = "import-mixed-project"
+    case importInlineComment = "import-inline-comment"
+    case importKey = "import-key"
+    case importCertificate = "import-certificate"
+    case importUnsupported = "import-unsupported"
+    case importOutput = "import-output"
 }
