@@ -105,18 +105,20 @@ struct ImportCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         do {
-            try await write(plan)
+            plan.report.sealed = try await write(plan)
         } catch let error as ImportWriteError {
             Console.err("error: \(error.message) [import-output]")
             throw ExitCode(1)
         }
-        // Onions that came without a certificate get a self-signed one.
-        let certificates = try KeysTLSCommand.parse([out])
-        try await certificates.run()
         plan.report.nextSteps.append(
             "onionops validate \(out) && onionops keys check \(out) --identity <your age identity>")
         plan.report.nextSteps.append("git init, commit and push \(out); then onionops reconcile --dry-run")
         let intake = await ManifestIntake.load(out)
+        if intake.isValid {
+            // Onions that came without a certificate get a self-signed one.
+            plan.report.sealed += try await KeysTLSCommand.makeMissing(
+                in: ManifestSet(path: out, topology: intake.topology))
+        }
         printReport(plan.report)
         if !intake.isValid {
             DiagnosticReport.printText(intake, source: out)
@@ -147,6 +149,7 @@ struct ImportCommand: AsyncParsableCommand {
                     "\(summary.file): \(summary.mapped) mapped, \(summary.defaulted) defaulted, \(summary.unsupported) unsupported, \(summary.ignored) ignored"
                 )
             }
+            for line in report.sealed { Console.err(line) }
             if !report.nextSteps.isEmpty {
                 Console.out("next:")
                 for step in report.nextSteps { Console.out("  - \(step)") }
@@ -158,7 +161,7 @@ struct ImportCommand: AsyncParsableCommand {
 
     /// Everything goes into a staging folder beside DIR, renamed to DIR
     /// once complete: a failure leaves no half-imported folder.
-    private func write(_ plan: ImportPlan) async throws {
+    private func write(_ plan: ImportPlan) async throws -> [String] {
         let out = self.out
         let recipientsFile = self.recipients
         let staging = out + ".import-\(ProcessInfo.processInfo.processIdentifier)"
@@ -195,8 +198,10 @@ struct ImportCommand: AsyncParsableCommand {
                 throw ImportWriteError(message: "\(staging): \(error.localizedDescription)")
             }
         }
+        var sealed: [String] = []
         do {
             let store = SealedKeyStore(folder: staging + "/keys")
+            for key in plan.onionKeys { sealed.append("sealed keys/" + SealedKeyStore.fileName(for: key.address)) }
             for key in plan.onionKeys { _ = try await store.seal(key) }
             for pair in plan.tlsPairs {
                 let owner: TLSOwner =
@@ -205,9 +210,12 @@ struct ImportCommand: AsyncParsableCommand {
                     case .project(let name): .project(name)
                     }
                 _ = try await store.sealTLS(certificatePEM: pair.certificatePEM, keyPEM: pair.keyPEM, for: owner)
+                sealed.append("sealed keys/\(owner.fileName) from \(pair.source)")
             }
             for project in plan.softmapProjects {
                 _ = try await store.sealBackendSecret(BackendKeyDerivation.generateProjectSecret(), project: project)
+                sealed.append(
+                    "sealed keys/" + SealedKeyStore.backendSecretFileName(project: project) + " (new backend secret)")
             }
         } catch {
             try? FileManager.default.removeItem(atPath: staging)
@@ -223,5 +231,6 @@ struct ImportCommand: AsyncParsableCommand {
                 throw ImportWriteError(message: "\(out): \(error.localizedDescription)")
             }
         }
+        return sealed
     }
 }

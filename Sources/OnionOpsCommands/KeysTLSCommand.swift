@@ -79,6 +79,14 @@ struct KeysTLSCommand: AsyncParsableCommand {
     // MARK: Missing certificates
 
     private func makeMissing(_ set: ManifestSet) async throws {
+        let lines = try await Self.makeMissing(in: set)
+        for line in lines { Console.out(line) }
+        Console.err("\(path): \(lines.count) \(DiagnosticReport.plural(lines.count, "certificate")) made")
+    }
+
+    /// Makes and seals every self-signed certificate the manifests call for
+    /// and the repo lacks; one `sealed FILE (valid until ...)` line each.
+    static func makeMissing(in set: ManifestSet) async throws -> [String] {
         var store = set.store
         // One file-system sync at the end instead of an fsync per file
         // (2 s for 1,000 sites); certificates can be made again.
@@ -101,13 +109,13 @@ struct KeysTLSCommand: AsyncParsableCommand {
             try? batch.sync()
             throw error
         }
-        for line in lines { Console.out(line) }
-        let made = todo.count
         try store.sync()
-        Console.err("\(path): \(made) \(DiagnosticReport.plural(made, "certificate")) made")
+        return lines
     }
 
-    private func sealAll(_ todo: [CertificateJob], into batch: SealedKeyStore, lines: inout [String]) async throws {
+    private static func sealAll(_ todo: [CertificateJob], into batch: SealedKeyStore, lines: inout [String])
+        async throws
+    {
         let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
         try await withThrowingTaskGroup(of: (Int, String).self) { group in
             var next = 0

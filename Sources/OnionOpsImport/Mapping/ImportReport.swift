@@ -25,6 +25,8 @@ public struct ImportReport: Sendable, Codable {
     public var entries: [Entry] = []
     public var diagnostics: [Diagnostic] = []
     public var nextSteps: [String] = []
+    /// Every sealed file written, by path in the output folder.
+    public var sealed: [String] = []
     public var output: String = ""
 
     public init() {}
