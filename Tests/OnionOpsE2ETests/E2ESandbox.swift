@@ -22,9 +22,18 @@ final class E2ESandbox: Sendable {
 
     /// `spareHosts`: names of hosts a test may add later (backend keys are
     /// derived for them too).
-    init(example name: String, world: E2EWorld, spareHosts: [String] = []) async throws {
+    convenience init(example name: String, world: E2EWorld, spareHosts: [String] = []) async throws {
+        try await self.init(
+            manifests: RepositoryPaths.examples.appendingPathComponent(name).path, name: name,
+            identityFile: RepositoryPaths.demoIdentity.path, world: world, spareHosts: spareHosts)
+    }
+
+    /// Any manifest folder (an imported one, say) and the identity its keys
+    /// open with.
+    init(manifests path: String, name: String, identityFile: String, world: E2EWorld, spareHosts: [String] = [])
+        async throws
+    {
         self.name = name
-        let path = RepositoryPaths.examples.appendingPathComponent(name).path
         let loaded = await ManifestLoader().load(from: FolderManifestSource(path: path))
         guard loaded.isValid else {
             throw TestNetwork.Failure(description: "\(name): " + loaded.diagnostics.map(\.description).joined())
@@ -54,7 +63,7 @@ final class E2ESandbox: Sendable {
             keyring = try await Keyring.open(
                 for: keyTopology,
                 store: SealedKeyStore(folder: path + "/keys"),
-                identityFile: RepositoryPaths.demoIdentity.path,
+                identityFile: identityFile,
                 withKeyFiles: true
             )
             self.topology = topology

@@ -13,6 +13,9 @@ public enum EOTKTemplate {
         public var text: String
         public var newKeys: [OnionKey]
         public var diagnostics: [Diagnostic]
+        /// Lines with a placeholder that could not be filled: left out of
+        /// the reading, so one refusal is one error, not a cascade.
+        public var refusedLines: Set<Int>
     }
 
     public static func expand(
@@ -24,6 +27,7 @@ public enum EOTKTemplate {
         var output = ""
         var keys: [OnionKey] = []
         var diagnostics: [Diagnostic] = []
+        var refused: Set<Int> = []
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             if index > 0 { output += "\n" }
             let scalars = Array(line.unicodeScalars)
@@ -39,6 +43,7 @@ public enum EOTKTemplate {
                         keys.append(key)
                         output += key.address.description.dropLast(OnionAddress.suffix.count)
                     } else if v2Forms.contains(name) {
+                        refused.insert(index + 1)
                         diagnostics.append(
                             .error(
                                 .importPlaceholder,
@@ -64,7 +69,7 @@ public enum EOTKTemplate {
                 column += 1
             }
         }
-        return Expansion(text: output, newKeys: keys, diagnostics: diagnostics)
+        return Expansion(text: output, newKeys: keys, diagnostics: diagnostics, refusedLines: refused)
     }
 
     /// The index of the closing `%` of a placeholder opening at `start`

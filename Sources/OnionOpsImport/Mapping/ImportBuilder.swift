@@ -139,6 +139,12 @@ public enum ImportBuilder {
                 }
                 plan.report.diagnostics += context.diagnostics
             }
+            for dropped in configuration.droppedLines {
+                plan.report.entries.append(
+                    .init(
+                        file: configuration.file, location: dropped.location, statement: dropped.statement,
+                        status: "unsupported", keys: [], reason: dropped.reason, project: nil))
+            }
             for foreign in configuration.foreignMaps {
                 plan.report.entries.append(
                     .init(

@@ -192,8 +192,9 @@ public enum OptionTable {
                     return context.bad(setting, "'\(row.joined(separator: ","))' is not TOKEN,REGEX,FLAGS,REPLACEMENT")
                 }
                 // EOTK keeps the name where it follows '>', '@' or white space
-                // (text and e-mail addresses); the manifest keeps literals.
-                preserved += ["@", ">", " "].map { .string($0 + row[3]) }
+                // (text and e-mail addresses); the manifest keeps literals,
+                // without spaces: after '@' and '>' only.
+                preserved += ["@", ">"].map { .string($0 + row[3]) }
             }
             context.spec.append("nginx.rewrite.preserve", preserved, comment: OptionContext.origin(setting))
             return .mapped(["nginx.rewrite.preserve"])
@@ -267,6 +268,11 @@ public enum OptionTable {
         }
         rules["log_separate"] = .unsupported(
             "nginx logs one file per project; nginx.logs.access and each site's accessLog turn access logs on")
+        rules["log_stdout"] = .unsupported(
+            "logs go to files under /var/log/onionops, rotated by logrotate; journald has tor's and nginx's output under systemd"
+        )
+        rules["paths_contain_onions"] = .ignored(
+            "always on in OnionOps: onion names in the request path are turned back into upstream names")
         rules["nginx_hash_bucket_size"] = .ignored("OnionOps sizes nginx's hash buckets for the names it renders (256)")
         return rules
     }()

@@ -33,6 +33,8 @@ public struct EOTKConfiguration: Sendable {
     public var settings: [String: EOTKSetting] = [:]
     public var projects: [Project] = []
     public var foreignMaps: [ForeignMap] = []
+    /// Lines read but left out, with the reason (v2 foreign maps).
+    public var droppedLines: [(location: SourceLocation, statement: String, reason: String)] = []
 
     /// Builds the file's meaning from its statements; problems come back as
     /// diagnostics at the line that causes them.
@@ -110,6 +112,18 @@ public struct EOTKConfiguration: Sendable {
                 }
             case .foreignmap(let onionToken, let domainToken):
                 let address: OnionAddress
+                if isV2(onionToken.text) {
+                    // Names another operator's v2 onion: nothing serves it
+                    // since tor 0.4.6, so there is nothing to rewrite to.
+                    let reason = "a v2 onion, gone from Tor since 0.4.6: nothing to rewrite \(domainToken.text) to"
+                    config.droppedLines.append(
+                        (onionToken.location, "foreignmap \(onionToken.text) \(domainToken.text)", reason))
+                    diagnostics.append(
+                        .warning(
+                            .importUnsupported, "foreignmap \(onionToken.text) left out: \(reason)",
+                            at: onionToken.location))
+                    continue
+                }
                 switch parseOnion(onionToken) {
                 case .success(let value): address = value.0
                 case .failure(let diagnostic):
@@ -154,7 +168,7 @@ public struct EOTKConfiguration: Sendable {
             text.removeLast(suffix.count)
         }
         let lowered = text.lowercased()
-        if lowered.count == 16, lowered.allSatisfy({ ("a"..."z").contains($0) || ("2"..."7").contains($0) }) {
+        if isV2(token.text) {
             return .failure(
                 .error(
                     .importKey,
@@ -170,6 +184,17 @@ public struct EOTKConfiguration: Sendable {
             return .failure(
                 .error(.invalidOnionAddress, "\(token.text): an onion address \(error)", at: token.location))
         }
+    }
+
+    /// 16 base32 characters once the folder and suffixes are off.
+    static func isV2(_ written: String) -> Bool {
+        var text = written
+        if let slash = text.lastIndex(of: "/") { text = String(text[text.index(after: slash)...]) }
+        for suffix in [".key", ".pem", ".v3sec", ".onion"] where text.hasSuffix(suffix) {
+            text.removeLast(suffix.count)
+        }
+        let lowered = text.lowercased()
+        return lowered.count == 16 && lowered.allSatisfy { ("a"..."z").contains($0) || ("2"..."7").contains($0) }
     }
 
     private static func parseDomain(_ token: EOTKToken, into diagnostics: inout [Diagnostic]) -> String? {

@@ -26,15 +26,18 @@ public enum EOTKReader {
         }
         for file in files {
             var text = file.text
+            var refused: Set<Int> = []
             if file.isTemplate {
                 let expansion = EOTKTemplate.expand(text, file: file.path, environment: environment, makeKey: makeKey)
                 text = expansion.text
                 for key in expansion.newKeys { result.newKeys[key.address] = key }
                 result.diagnostics += expansion.diagnostics
+                refused = expansion.refusedLines
             }
             let lexed = EOTKLexer.lines(of: text, file: file.path)
             result.diagnostics += lexed.diagnostics
-            let parsed = EOTKParser.statements(of: siteLines + lexed.lines)
+            let kept = lexed.lines.filter { line in !line.tokens.contains { refused.contains($0.location.line) } }
+            let parsed = EOTKParser.statements(of: siteLines + kept)
             result.diagnostics += parsed.diagnostics
             let (configuration, problems) = EOTKConfiguration.build(file: file.path, statements: parsed.statements)
             result.diagnostics += problems
