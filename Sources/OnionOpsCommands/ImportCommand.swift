@@ -31,8 +31,8 @@ struct ImportCommand: AsyncParsableCommand {
             reason) or ignored (EOTK's internals). Nothing is written if a line is an error; DIR \
             must not exist or be empty; the folder appears only once complete.
 
-            Exit codes: 0 imported, 1 errors (nothing written) or the output does not validate, \
-            2 --strict and something is unsupported (the folder is written).
+            Exit codes: 0 imported; 1 errors (nothing written), the output does not validate, or \
+            --strict and something is unsupported (the folder is written, for a look).
             """
     )
 
@@ -60,7 +60,7 @@ struct ImportCommand: AsyncParsableCommand {
             valueName: "dir"))
     var sandbox: String?
 
-    @Flag(name: .long, help: "Exit 2 if any setting is unsupported.")
+    @Flag(name: .long, help: "Exit 1 if any setting or line is unsupported.")
     var strict = false
 
     @Option(name: .long, help: "Report format: text or json.")
@@ -127,7 +127,7 @@ struct ImportCommand: AsyncParsableCommand {
         }
         if strict && plan.report.hasUnsupported {
             Console.err("import: --strict: some settings are unsupported (see the report)")
-            throw ExitCode(2)
+            throw ExitCode(1)
         }
     }
 
@@ -201,7 +201,9 @@ struct ImportCommand: AsyncParsableCommand {
         var sealed: [String] = []
         do {
             let store = SealedKeyStore(folder: staging + "/keys")
-            for key in plan.onionKeys { sealed.append("sealed keys/" + SealedKeyStore.fileName(for: key.address)) }
+            for key in plan.onionKeys {
+                sealed.append("sealed \(out)/keys/" + SealedKeyStore.fileName(for: key.address))
+            }
             for key in plan.onionKeys { _ = try await store.seal(key) }
             for pair in plan.tlsPairs {
                 let owner: TLSOwner =
@@ -210,12 +212,13 @@ struct ImportCommand: AsyncParsableCommand {
                     case .project(let name): .project(name)
                     }
                 _ = try await store.sealTLS(certificatePEM: pair.certificatePEM, keyPEM: pair.keyPEM, for: owner)
-                sealed.append("sealed keys/\(owner.fileName) from \(pair.source)")
+                sealed.append("sealed \(out)/keys/\(owner.fileName) from \(pair.source)")
             }
             for project in plan.softmapProjects {
                 _ = try await store.sealBackendSecret(BackendKeyDerivation.generateProjectSecret(), project: project)
                 sealed.append(
-                    "sealed keys/" + SealedKeyStore.backendSecretFileName(project: project) + " (new backend secret)")
+                    "sealed \(out)/keys/" + SealedKeyStore.backendSecretFileName(project: project)
+                        + " (new backend secret)")
             }
         } catch {
             try? FileManager.default.removeItem(atPath: staging)

@@ -128,7 +128,13 @@ public enum ImportBuilder {
                             balancerHost: project.mode == .softmap ? master.name : nil)
                     )
                 )
-                if project.mode == .softmap { plan.softmapProjects.append(name) }
+                if project.mode == .softmap {
+                    plan.softmapProjects.append(name)
+                    plan.report.nextSteps.append(
+                        "project '\(name)': its backends get a new secret (keys/\(name).backends.age) and new addresses; "
+                            + "EOTK's worker keys are not imported, and Onionbalance publishes the same frontend addresses"
+                    )
+                }
             }
             if !classified {
                 // A file of settings only: classify them all the same.
@@ -240,7 +246,7 @@ public enum ImportBuilder {
         -> String
     {
         var lines = [
-            "# Imported by `onionops import` from project '\(eotkName)' of \(file).",
+            "# Imported by `onionops import` from project '\(YAMLScalar.commentSafe(eotkName))' of \(YAMLScalar.commentSafe(file)).",
             "# Each key's comment names the EOTK line it came from.",
             "apiVersion: onionops/v1",
             "kind: Project",

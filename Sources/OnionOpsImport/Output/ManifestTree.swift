@@ -68,7 +68,7 @@ public struct ManifestTree: Sendable, Hashable {
         var lines: [String] = []
         for entry in entries {
             let key = YAMLScalar.quoted(entry.key)
-            let note = entry.comment.map { "   # \($0)" } ?? ""
+            let note = entry.comment.map { "   # \(YAMLScalar.commentSafe($0))" } ?? ""
             switch entry.value {
             case .map(let child):
                 lines.append("\(pad)\(key):\(note)")

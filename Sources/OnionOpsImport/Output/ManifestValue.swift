@@ -25,6 +25,13 @@ public indirect enum ManifestValue: Sendable, Hashable {
 enum YAMLScalar {
     static let reserved: Set<String> = ["true", "false", "yes", "no", "on", "off", "y", "n", "null", "~"]
 
+    /// A comment ends at a line break: file names and setting names from
+    /// the source files are written with control characters as `?`.
+    static func commentSafe(_ text: String) -> String {
+        String(
+            String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : $0 }))
+    }
+
     static func quoted(_ text: String) -> String {
         if isPlainSafe(text) { return text }
         return "'" + text.replacingOccurrences(of: "'", with: "''") + "'"

@@ -10,6 +10,19 @@ public enum EOTKParser {
         var project = "default"
         for line in lines {
             guard let command = line.tokens.first else { continue }
+            // Nothing a manifest can hold, and nothing EOTK meant: refused
+            // here, where the operator can find it, not in the YAML written.
+            if let bad = line.tokens.first(where: { $0.text.unicodeScalars.contains(where: Self.isControl) }) {
+                let scalar = bad.text.unicodeScalars.first(where: Self.isControl).map {
+                    "U+" + String($0.value, radix: 16, uppercase: true)
+                }
+                diagnostics.append(
+                    .error(
+                        .importSyntax, "'\(command.text)' line holds a control character (\(scalar ?? "?"))",
+                        at: bad.location)
+                )
+                continue
+            }
             let args = Array(line.tokens.dropFirst())
             switch command.text {
             case "set":
@@ -77,6 +90,10 @@ public enum EOTKParser {
             }
         }
         return (statements, diagnostics)
+    }
+
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format
     }
 
     /// EOTK's check, `/^[A-Za-z_]\w+/`, anchored at the start only: a letter
