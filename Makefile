@@ -12,7 +12,7 @@ DEBIAN_PACKAGES := libgit2-dev libyaml-dev pkg-config tor nginx onionbalance \
 	openssh-client openssh-server age git curl strace logrotate \
 	libnginx-mod-http-subs-filter libnginx-mod-http-headers-more-filter libnginx-mod-http-lua
 
-.PHONY: all deps build demo demo-stop test unit e2e robustness security lint format clean help bench bench-ansible bench-proxy bench-tools
+.PHONY: all deps build demo demo-offline demo-stop test unit e2e robustness security lint format clean help bench bench-ansible bench-proxy bench-tools
 
 # The proxy parity tests' DNS server for the CDN name (dnsmasq binary only,
 # no system service).
@@ -23,8 +23,9 @@ DEBIAN_PACKAGES += chromium
 all: build
 
 help:
-	@echo "make demo    install deps, build, reconcile manifests/ onto two sandbox hosts"
-	@echo "make demo-stop  stop the demo's daemons"
+	@echo "make demo    install deps, build, reconcile manifests/ in a private Tor network and reach the onions"
+	@echo "make demo-offline  the same hosts with tor offline: plan, apply, status, a second run"
+	@echo "make demo-stop  stop the demo's daemons and network"
 	@echo "make test    install deps, build, lint and run every test"
 	@echo "make unit    the fast tier without root: pure core, manifests, golden renders, in-memory hosts"
 	@echo "make e2e     every Examples/ topology through a private Tor network"
@@ -61,13 +62,22 @@ DEMO_IDENTITY := demo/age-identity.txt
 # manifests/ puts its two sandbox hosts here.
 DEMO_ROOT := /tmp/onionops-demo
 
-# Reconciles manifests/ onto two sandbox hosts with real tor (offline), nginx
-# and Onionbalance: plan, apply, status, and a second run that changes nothing.
+# A private Tor network on 127.0.0.1 (about 20 s), manifests/ reconciled by
+# the real onionops onto two sandbox hosts joined to it, the hardmap sites
+# and the softmap frontend fetched through its client, which backend answered
+# each request, and status. Everything keeps running: make demo-stop.
 demo: build
+	$(SWIFT) build --product onionops-demo
+	@demo/stop.sh $(DEMO_ROOT); rm -rf $(DEMO_ROOT)
+	@.build/debug/onionops-demo --root $(DEMO_ROOT) --binary $(BIN) --identity $(DEMO_IDENTITY) --manifests manifests
+
+# The same hosts with tor offline: plan, apply, status, and a second run that
+# changes nothing.
+demo-offline: build
 	@BIN=$(BIN) IDENTITY=$(DEMO_IDENTITY) DEMO_ROOT=$(DEMO_ROOT) demo/demo.sh
 
 demo-stop:
-	@demo/stop.sh $(DEMO_ROOT) && echo "demo daemons under $(DEMO_ROOT) stopped"
+	@demo/stop.sh $(DEMO_ROOT) && echo "demo daemons and network under $(DEMO_ROOT) stopped"
 
 # Format, then a build of everything: Package.swift makes any warning in
 # the project's own code an error, so a warning fails lint.

@@ -202,6 +202,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // `make demo`: manifests/ in the private Tor network the e2e tests
+        // use (test support on purpose), reached through its client.
+        .executableTarget(
+            name: "onionops-demo",
+            dependencies: [
+                "OnionOpsCore", "OnionOpsManifest", "OnionOpsHosts", "OnionOpsTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // A test-only tool: loops atomic writes so a test can SIGKILL it.
         .executableTarget(
             name: "onionops-fixture",

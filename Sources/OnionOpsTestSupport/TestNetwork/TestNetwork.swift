@@ -73,7 +73,12 @@ public final class TestNetwork: Sendable {
 
     /// Builds and starts the network; on any failure every node started so
     /// far is stopped and the folder removed.
-    public static func start(relayCount: Int = 3, timeoutSeconds: Double = 120) async throws -> TestNetwork {
+    /// `owner`: the process whose end stops every node (tor's
+    /// `__OwningControllerProcess`); this process by default, a longer-lived
+    /// one for `make demo`.
+    public static func start(relayCount: Int = 3, timeoutSeconds: Double = 120, owner: Int32? = nil) async throws
+        -> TestNetwork
+    {
         let begin = Date()
         let folder = try TemporaryFolder(prefix: "oo-tn")
         let authorityCount = 3
@@ -102,7 +107,7 @@ public final class TestNetwork: Sendable {
             let offset = (Int(Date().timeIntervalSince1970) + 13) % 20
             for node in authorities + relays + [client] {
                 let torrc = node.torrc(
-                    dirAuthorities: lines, guards: guards, votingOffset: offset, owner: getpid())
+                    dirAuthorities: lines, guards: guards, votingOffset: offset, owner: owner ?? getpid())
                 try Data(torrc.utf8).write(to: URL(fileURLWithPath: node.torrcPath))
             }
             for node in authorities + relays { try startTor(node) }

@@ -13,14 +13,16 @@ public final class TestUpstream: Sendable {
     /// Starts nginx in the foreground on a free port under `folder`;
     /// retries a few ports in case one is taken between the check and the
     /// bind.
-    public init(folder: String) throws {
+    /// `port`: tried first (the demo's manifests name 127.0.0.1:8443).
+    public init(folder: String, port preferred: Int? = nil) throws {
         self.folder = folder
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let certificate = try TestCertificate.make(commonName: "upstream.test")
         try certificate.certificatePEM.write(to: URL(fileURLWithPath: folder + "/cert.pem"))
         try certificate.keyPEM.write(to: URL(fileURLWithPath: folder + "/key.pem"))
         for attempt in 0..<5 {
-            guard let candidate = try TestNetworkPorts.allocate(1).first else { continue }
+            guard let candidate = attempt == 0 && preferred != nil ? preferred : try TestNetworkPorts.allocate(1).first
+            else { continue }
             try Data(Self.config(folder: folder, port: candidate).utf8)
                 .write(to: URL(fileURLWithPath: folder + "/nginx.conf"))
             let started = try BackgroundProcess(

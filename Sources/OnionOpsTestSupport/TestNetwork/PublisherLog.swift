@@ -6,17 +6,21 @@ import Foundation
 /// and "Uploading first|second descriptor for <onion> to [...]", so the
 /// sequence tells how many backends each uploaded frontend descriptor was
 /// built from.
-struct PublisherLog: Sendable {
-    let path: String
+public struct PublisherLog: Sendable {
+    public let path: String
 
-    var text: String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+    public init(path: String) {
+        self.path = path
+    }
+
+    public var text: String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
 
     /// The log's length now: later reads can look only past it.
-    var mark: Int { text.utf8.count }
+    public var mark: Int { text.utf8.count }
 
     /// For each frontend (56 characters, no `.onion`), the instance count
     /// of the last descriptor uploaded after `mark`.
-    func instancesPerFrontend(after mark: Int = 0) -> [String: Int] {
+    public func instancesPerFrontend(after mark: Int = 0) -> [String: Int] {
         let all = text.utf8
         // Shorter than the mark: Onionbalance restarted and its wrapper
         // began a new log (the old one is `.1`), so all of it is new.
@@ -36,13 +40,13 @@ struct PublisherLog: Sendable {
 
     /// Whether every frontend in `frontends` had a descriptor built from
     /// exactly `instances` backends uploaded after `mark`.
-    func published(_ frontends: [String], instances: Int, after mark: Int = 0) -> Bool {
+    public func published(_ frontends: [String], instances: Int, after mark: Int = 0) -> Bool {
         let counts = instancesPerFrontend(after: mark)
         return frontends.allSatisfy { counts[String($0.prefix(56))] == instances }
     }
 
     /// The last lines, for failure messages.
-    func tail(_ count: Int = 12) -> String {
+    public func tail(_ count: Int = 12) -> String {
         text.split(separator: "\n").suffix(count).joined(separator: "\n")
     }
 }
