@@ -159,14 +159,12 @@ struct ImportCommand: AsyncParsableCommand {
 
     struct ImportWriteError: Error { var message: String }
 
-    /// Everything goes into a staging folder beside DIR, renamed to DIR
+    /// Everything goes into a staging folder beside DIR, moved into place
     /// once complete: a failure leaves no half-imported folder.
     private func write(_ plan: ImportPlan) async throws -> [String] {
         let out = self.out
         let recipientsFile = self.recipients
-        let staging = out + ".import-\(ProcessInfo.processInfo.processIdentifier)"
-        let files = plan.files
-        try await BlockingPool.shared.run { () throws(ImportWriteError) in
+        let recipients = try await BlockingPool.shared.run { () throws(ImportWriteError) -> String in
             let manager = FileManager.default
             if let existing = try? manager.contentsOfDirectory(atPath: out), !existing.isEmpty {
                 throw ImportWriteError(message: "\(out) is not empty; import writes a new folder")
@@ -183,28 +181,22 @@ struct ImportCommand: AsyncParsableCommand {
             guard !SealedKeyStore.parseRecipients(text).isEmpty else {
                 throw ImportWriteError(message: "\(recipientsFile) names no age recipient")
             }
-            do {
-                try manager.createDirectory(atPath: staging + "/keys", withIntermediateDirectories: true)
-                try Data(text.utf8).write(
-                    to: URL(fileURLWithPath: staging + "/keys/" + SealedKeyStore.recipientsFileName))
-                for file in files {
-                    let path = staging + "/" + file.path
-                    try manager.createDirectory(
-                        atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                    try Data(file.text.utf8).write(to: URL(fileURLWithPath: path))
-                }
-            } catch {
-                try? manager.removeItem(atPath: staging)
-                throw ImportWriteError(message: "\(staging): \(error.localizedDescription)")
-            }
+            return text
+        }
+        let staged = StagedFolder(target: out)
+        do {
+            try await staged.write(
+                plan.files.map { ($0.path, $0.text, false) }, recipients: recipients, keysFolder: "keys")
+        } catch {
+            throw ImportWriteError(message: error.message)
         }
         var sealed: [String] = []
         do {
-            let store = SealedKeyStore(folder: staging + "/keys")
+            let store = SealedKeyStore(folder: staged.staging + "/keys")
             for key in plan.onionKeys {
+                _ = try await store.seal(key)
                 sealed.append("sealed \(out)/keys/" + SealedKeyStore.fileName(for: key.address))
             }
-            for key in plan.onionKeys { _ = try await store.seal(key) }
             for pair in plan.tlsPairs {
                 let owner: TLSOwner =
                     switch pair.owner {
@@ -221,18 +213,13 @@ struct ImportCommand: AsyncParsableCommand {
                         + " (new backend secret)")
             }
         } catch {
-            try? FileManager.default.removeItem(atPath: staging)
+            await staged.discard()
             throw ImportWriteError(message: "sealing: \(error)")
         }
-        try await BlockingPool.shared.run { () throws(ImportWriteError) in
-            let manager = FileManager.default
-            try? manager.removeItem(atPath: out)  // empty, checked above
-            do {
-                try manager.moveItem(atPath: staging, toPath: out)
-            } catch {
-                try? manager.removeItem(atPath: staging)
-                throw ImportWriteError(message: "\(out): \(error.localizedDescription)")
-            }
+        do {
+            try await staged.publish()
+        } catch {
+            throw ImportWriteError(message: error.message)
         }
         return sealed
     }

@@ -160,58 +160,34 @@ struct InitCommand: AsyncParsableCommand {
         return text
     }
 
-    /// Staged beside the target and renamed into place once complete.
+    /// Staged beside the target and moved into place once complete.
     private func write(_ repository: StarterRepository, key: OnionKey, recipient: String, to target: String)
         async throws
     {
-        let staging = target + ".init-\(ProcessInfo.processInfo.processIdentifier)"
-        let files = repository.files
-        try await BlockingPool.shared.run { () throws(InitError) in
-            let manager = FileManager.default
-            do {
-                try manager.createDirectory(atPath: staging + "/manifests/keys", withIntermediateDirectories: true)
-                try Data("# age recipients every sealed key is sealed to, one per line\n\(recipient)\n".utf8).write(
-                    to: URL(fileURLWithPath: staging + "/manifests/keys/" + SealedKeyStore.recipientsFileName))
-                for file in files {
-                    let path = staging + "/" + file.path
-                    try manager.createDirectory(
-                        atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                    try Data(file.text.utf8).write(to: URL(fileURLWithPath: path))
-                    if file.executable { try manager.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path) }
-                }
-            } catch {
-                try? manager.removeItem(atPath: staging)
-                throw InitError(message: "\(staging): \(error.localizedDescription)")
-            }
+        let staged = StagedFolder(target: target)
+        do {
+            try await staged.write(
+                repository.files,
+                recipients: "# age recipients every sealed key is sealed to, one per line\n\(recipient)\n",
+                keysFolder: "manifests/keys")
+        } catch {
+            throw InitError(message: error.message)
         }
         do {
-            let store = SealedKeyStore(folder: staging + "/manifests/keys")
+            let store = SealedKeyStore(folder: staged.staging + "/manifests/keys")
             _ = try await store.seal(key)
             if repository.topology != .hardmap {
                 _ = try await store.sealBackendSecret(
                     BackendKeyDerivation.generateProjectSecret(), project: StarterRepository.projectName)
             }
         } catch {
-            try? FileManager.default.removeItem(atPath: staging)
+            await staged.discard()
             throw InitError(message: "sealing: \(error)")
         }
-        try await BlockingPool.shared.run { () throws(InitError) in
-            let manager = FileManager.default
-            do {
-                if manager.fileExists(atPath: target) {
-                    // An existing empty folder (perhaps the shell's current
-                    // one) is kept: the staged entries move into it.
-                    for entry in try manager.contentsOfDirectory(atPath: staging) {
-                        try manager.moveItem(atPath: staging + "/" + entry, toPath: target + "/" + entry)
-                    }
-                    try manager.removeItem(atPath: staging)
-                } else {
-                    try manager.moveItem(atPath: staging, toPath: target)
-                }
-            } catch {
-                try? manager.removeItem(atPath: staging)
-                throw InitError(message: "\(target): \(error.localizedDescription)")
-            }
+        do {
+            try await staged.publish()
+        } catch {
+            throw InitError(message: error.message)
         }
     }
 }
