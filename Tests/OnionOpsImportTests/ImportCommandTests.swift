@@ -57,6 +57,9 @@ import Testing
             caIssued: false)
         try await install.certificate(
             onions: [b], folder: "projects.d/news.d/ssl.d", base: "\(b.prefix(20))-v3", key: .rsaPKCS1, caIssued: true)
+        // ssl_cert_each_onion 0: one certificate for the project, Onionspray's layout.
+        try await install.certificate(
+            onions: [c], folder: "projects/shop/ssl", base: "shop", key: .ecWithParameters, caIssued: false)
         let identity = folder.path + "/identity.txt"
         let recipients = folder.path + "/recipients.txt"
         #expect(try await Command.runAsync("/usr/bin/age-keygen", ["-o", identity]).succeeded)
@@ -114,6 +117,9 @@ import Testing
         #expect(news.contains("enabled: false   # set nginx_cache_seconds"))
         // Both certificates are there and one is a CA's: the project's certificates are the operator's.
         #expect(news.contains("source: operator   # CA-issued certificates"))
+        let shop = try String(contentsOfFile: fixture.out + "/projects/shop.yaml", encoding: .utf8)
+        #expect(shop.contains("scope: project"))
+        #expect(listing.projectCertificates == ["shop"])
         let hosts = try String(contentsOfFile: fixture.out + "/hosts.yaml", encoding: .utf8)
         #expect(hosts.contains("name: local") && hosts.contains("name: worker2"))
 

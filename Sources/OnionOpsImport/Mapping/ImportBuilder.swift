@@ -63,8 +63,8 @@ public enum ImportBuilder {
                             status: "mapped", keys: ["projects/\(name).yaml: spec.sites"], reason: nil, project: name
                         )
                     )
-                    if material.keys[map.address] != nil {
-                        if let key = material.keys[map.address] { plan.onionKeys.append(key) }
+                    if let key = material.keys[map.address] {
+                        plan.onionKeys.append(key)
                     } else {
                         plan.report.diagnostics.append(
                             .error(
