@@ -243,7 +243,12 @@ struct TopologyE2ETests {
         var failures: [String] = []
         for _ in 0..<3 {
             for site in frontends {
-                let response = client.fetch("https://\(site.onion)/", timeout: 60)
+                // Retried within 90 s as a browser's user would: a fresh
+                // circuit right after NEWNYM once failed at once (curl exit
+                // 97, a SOCKS error from tor) and answered on the next try.
+                let response = await client.fetch("https://\(site.onion)/", within: 90) {
+                    rewritten($0, host: site.onion, upstream: site.upstream)
+                }
                 if rewritten(response, host: site.onion, upstream: site.upstream) {
                     answered += 1
                 } else {
