@@ -39,11 +39,13 @@ struct TorDemo {
             "consensus after \(seconds(network.consensusSeconds)), client bootstrapped after "
                 + "\(seconds(network.bootstrapSeconds)); its SOCKS port is 127.0.0.1:\(network.clientNode.socksPort ?? 0)"
         )
-        let upstream = try TestUpstream(folder: root + "/upstream", port: 8443)
+        // Its start waits for nginx to answer: on the blocking pool.
+        let upstreamFolder = root + "/upstream"
+        let upstream = try await BlockingPool.shared.run { try TestUpstream(folder: upstreamFolder, port: 8443) }
         say("the upstream web site (every site's upstreamAddress): https://\(upstream.address)")
 
         let joined = root + "/manifests-tor"
-        try join(topology: topology, network: network, into: joined)
+        try await BlockingPool.shared.run { [self] in try join(topology: topology, network: network, into: joined) }
         say("\(joined): manifests/ with each host's tor joined to the network (testing.torOptions)")
 
         try await onionops(["reconcile", joined, "--identity", identity])
@@ -94,9 +96,15 @@ struct TorDemo {
                 }
                 try? client.newIdentity()
                 for index in 1...requests {
-                    let before = SoftmapBackend.snapshot(backends)
-                    let response = client.fetch("https://\(site.onion)/", timeout: 60)
-                    let by = SoftmapBackend.answered(before: before, after: SoftmapBackend.snapshot(backends))
+                    // curl and the backends' control sockets, off the cooperative pool.
+                    let url = "https://\(site.onion)/"
+                    let (response, by) = await BlockingPool.shared.run {
+                        let before = SoftmapBackend.snapshot(backends)
+                        let response = client.fetch(url, timeout: 60)
+                        return (
+                            response, SoftmapBackend.answered(before: before, after: SoftmapBackend.snapshot(backends))
+                        )
+                    }
                     report(
                         "request \(index)", host: site.onion, response: response,
                         note: ", answered by backend " + (by.isEmpty ? "(not seen)" : by.joined(separator: ", ")))

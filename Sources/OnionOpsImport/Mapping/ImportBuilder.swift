@@ -31,7 +31,9 @@ public enum ImportBuilder {
         plan.files.append((path: "hosts.yaml", text: hostsText.joined(separator: "\n") + "\n"))
 
         for configuration in configurations {
-            var classified = false
+            // Each setting line's outcome: the first project that uses it
+            // (nginx_workers is a hardmap's, softmap_tor_workers a softmap's).
+            var outcomes = [OptionOutcome?](repeating: nil, count: configuration.settingLines.count)
             for project in configuration.projects {
                 let name = uniqueName(project.name, used: &usedNames)
                 if name != project.name {
@@ -91,11 +93,9 @@ public enum ImportBuilder {
                     )
                 }
                 // Settings first, then EOTK defaults where the file is silent.
-                for setting in configuration.settingLines {
+                for (index, setting) in configuration.settingLines.enumerated() {
                     let outcome = apply(setting, to: &context)
-                    if !classified {
-                        plan.report.entries.append(entry(setting, outcome, file: configuration.file, project: nil))
-                    }
+                    if outcomes[index] == nil || outcomes[index]?.status == "ignored" { outcomes[index] = outcome }
                 }
                 for (eotkName, value) in eotkDefaults where configuration.settings[eotkName] == nil {
                     let setting = EOTKSetting(
@@ -116,10 +116,12 @@ public enum ImportBuilder {
                         )
                     )
                 }
-                classified = true
                 applyCertificates(project, name: name, material: material, context: &context, plan: &plan)
                 limitBackends(&context, hosts: placed.count, project: name, plan: &plan)
-                plan.report.diagnostics += context.diagnostics
+                // A setting's problem is the same in every project of the file.
+                for diagnostic in context.diagnostics where !plan.report.diagnostics.contains(diagnostic) {
+                    plan.report.diagnostics.append(diagnostic)
+                }
                 plan.files.append(
                     (
                         path: "projects/\(name).yaml",
@@ -136,14 +138,17 @@ public enum ImportBuilder {
                     )
                 }
             }
-            if !classified {
+            if configuration.projects.isEmpty {
                 // A file of settings only: classify them all the same.
                 var context = OptionContext(spec: ManifestTree(), mode: .hardmap)
-                for setting in configuration.settingLines {
-                    plan.report.entries.append(
-                        entry(setting, apply(setting, to: &context), file: configuration.file, project: nil))
+                for (index, setting) in configuration.settingLines.enumerated() {
+                    outcomes[index] = apply(setting, to: &context)
                 }
                 plan.report.diagnostics += context.diagnostics
+            }
+            for (setting, outcome) in zip(configuration.settingLines, outcomes) {
+                guard let outcome else { continue }
+                plan.report.entries.append(entry(setting, outcome, file: configuration.file, project: nil))
             }
             for dropped in configuration.droppedLines {
                 plan.report.entries.append(

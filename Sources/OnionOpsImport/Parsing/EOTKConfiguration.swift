@@ -161,40 +161,41 @@ public struct EOTKConfiguration: Sendable {
     /// `.key` (`<onion>.v3sec.key` too). v2 addresses (16 characters) are
     /// refused: tor dropped them in 0.4.6.
     static func parseOnion(_ token: EOTKToken) -> Result<(OnionAddress, String?), Diagnostic> {
-        var text = token.text
+        let text = token.text
         let namesFile = text.contains("/") || text.hasSuffix(".key") || text.hasSuffix(".pem")
-        if let slash = text.lastIndex(of: "/") { text = String(text[text.index(after: slash)...]) }
-        for suffix in [".key", ".pem", ".v3sec", ".onion"] where text.hasSuffix(suffix) {
-            text.removeLast(suffix.count)
-        }
-        let lowered = text.lowercased()
-        if isV2(token.text) {
+        if isV2(text) {
             return .failure(
                 .error(
                     .importKey,
-                    "\(token.text) is a v2 onion address; tor removed v2 onion services in 0.4.6, so it cannot be imported (make a v3 address and announce it)",
+                    "\(text) is a v2 onion address; tor removed v2 onion services in 0.4.6, so it cannot be imported (make a v3 address and announce it)",
                     at: token.location
                 )
             )
         }
-        switch OnionAddress.parse(lowered + OnionAddress.suffix) {
+        switch OnionAddress.parse(bareName(text) + OnionAddress.suffix) {
         case .success(let address):
-            return .success((address, namesFile ? token.text : nil))
+            return .success((address, namesFile ? text : nil))
         case .failure(let error):
             return .failure(
-                .error(.invalidOnionAddress, "\(token.text): an onion address \(error)", at: token.location))
+                .error(.invalidOnionAddress, "\(text): an onion address \(error)", at: token.location))
         }
     }
 
     /// 16 base32 characters once the folder and suffixes are off.
     static func isV2(_ written: String) -> Bool {
+        let bare = bareName(written)
+        return bare.count == 16 && bare.allSatisfy { ("a"..."z").contains($0) || ("2"..."7").contains($0) }
+    }
+
+    /// The onion's characters as a map line may write them: without a
+    /// folder, `.key`, `.pem`, `.v3sec` and `.onion`, lowercased.
+    static func bareName(_ written: String) -> String {
         var text = written
         if let slash = text.lastIndex(of: "/") { text = String(text[text.index(after: slash)...]) }
         for suffix in [".key", ".pem", ".v3sec", ".onion"] where text.hasSuffix(suffix) {
             text.removeLast(suffix.count)
         }
-        let lowered = text.lowercased()
-        return lowered.count == 16 && lowered.allSatisfy { ("a"..."z").contains($0) || ("2"..."7").contains($0) }
+        return text.lowercased()
     }
 
     private static func parseDomain(_ token: EOTKToken, into diagnostics: inout [Diagnostic]) -> String? {

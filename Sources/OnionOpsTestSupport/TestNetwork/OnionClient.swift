@@ -1,4 +1,5 @@
 public import Foundation
+import OnionOpsHosts
 
 /// The test network's Tor client as a web client: curl through its SOCKS
 /// port with the host name resolved by tor (`--socks5-hostname`, so the
@@ -62,7 +63,8 @@ public struct OnionClient: Sendable {
         var last = Response(status: 0, body: "", seconds: 0, error: "not tried", started: Date())
         while Date() < deadline {
             let remaining = Int(max(5, min(60, deadline.timeIntervalSinceNow)))
-            last = fetch(url, timeout: remaining)
+            // curl is waited for on the blocking pool, not a cooperative thread.
+            last = await BlockingPool.shared.run { [self] in fetch(url, timeout: remaining) }
             if accept(last) { return last }
             try? await Task.sleep(for: .seconds(1))
         }
