@@ -84,7 +84,7 @@ struct ManifestFuzzTests {
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             total += seconds
             if seconds > slowest.seconds { slowest = (seconds, label) }
-            #expect(seconds < 2, "case \(index) took \(seconds) s: \(label)")
+            #expect(seconds < 10, "case \(index) took \(seconds) s: \(label)")
             if (index + 1) % 2_000 == 0 {
                 RobustnessWorld.report("fuzz: \(index + 1)/\(cases) mutants")
             }
@@ -146,7 +146,7 @@ struct ManifestFuzzTests {
                     slowestRefusal = max(slowestRefusal, run.seconds)
                     outcomes["refused, exit \(run.exitCode)", default: 0] += 1
                     #expect(run.exitCode == 1, "\(label): exit \(run.exitCode)")
-                    #expect(run.seconds < 2, "\(label): \(run.seconds) s")
+                    #expect(run.seconds < 10, "\(label): \(run.seconds) s")
                     let after = try await sandbox.fingerprint()
                     #expect(after == before, "\(label): the hosts changed although it was refused")
                 }

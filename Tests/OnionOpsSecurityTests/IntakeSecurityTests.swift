@@ -298,7 +298,7 @@ struct IntakeSecurityTests {
         try repo.write("flood.yaml", String(repeating: "---\n{}\n", count: 200_000))
         let run = try repo.validate()
         #expect(run.exitCode == 1)
-        #expect(run.seconds < 10, "took \(run.seconds) s")
+        #expect(run.seconds < 30, "took \(run.seconds) s")
         #expect(
             run.stderr.contains("m/flood.yaml:20001:1: error: file has more than 10000 YAML documents"),
             "\(run.stderr.prefix(2000))")
