@@ -12,13 +12,16 @@ DEBIAN_PACKAGES := libgit2-dev libyaml-dev pkg-config tor nginx onionbalance \
 	openssh-client openssh-server age git curl strace logrotate \
 	libnginx-mod-http-subs-filter libnginx-mod-http-headers-more-filter libnginx-mod-http-lua
 
-.PHONY: all deps build demo demo-offline demo-stop test unit e2e robustness security lint format clean help bench bench-ansible bench-proxy bench-tools
+.PHONY: all deps build demo demo-offline demo-stop test unit e2e robustness security systemd-e2e lint format clean help bench bench-ansible bench-proxy bench-tools
 
 # The proxy parity tests' DNS server for the CDN name (dnsmasq binary only,
 # no system service).
 DEBIAN_PACKAGES += dnsmasq-base
 # The end-to-end browser test: headless Chromium over the test Tor network.
 DEBIAN_PACKAGES += chromium
+# make systemd-e2e: real systemd hosts in systemd-nspawn containers, their
+# images built by debootstrap, their apt repository indexed by dpkg-scanpackages.
+DEBIAN_PACKAGES += systemd-container debootstrap dpkg-dev iproute2
 
 all: build
 
@@ -31,6 +34,7 @@ help:
 	@echo "make e2e     every Examples/ topology through a private Tor network"
 	@echo "make robustness  SIGKILL crash consistency, manifest fuzzer, concurrent reconcilers"
 	@echo "make security  the hardening review's attacks, each acted out (daemon users, a second process, forged commits)"
+	@echo "make systemd-e2e  real systemd hosts (systemd-nspawn containers) over SSH, as root and as a sudo user"
 	@echo "make bench   release benchmarks; writes Benchmarks/RESULTS.md"
 	@echo "make deps    install missing Debian packages (as root)"
 	@echo "make build   debug build of the onionops binary"
@@ -127,6 +131,15 @@ robustness: deps
 security: deps
 	$(SWIFT) build --build-tests
 	ONIONOPS_SECURITY=1 $(RUN_TESTS) 1500 $(LINES) $(SWIFT) test --skip-build --filter OnionOpsSecurityTests
+
+# Real Debian 12 systemd hosts: systemd-nspawn containers, each in a network
+# namespace of its own, reached over SSH. Their images are built once into
+# .build/systemd-host (about 3 minutes; Tests/systemd-host/build-images.sh),
+# then each boots in about 2 s. Needs root.
+systemd-e2e: deps
+	$(SWIFT) build --build-tests
+	Tests/systemd-host/build-images.sh .build/systemd-host
+	ONIONOPS_SYSTEMD=1 $(RUN_TESTS) 1200 $(LINES) $(SWIFT) test --skip-build --filter OnionOpsSystemdTests
 
 clean:
 	rm -rf .build

@@ -350,6 +350,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // `make systemd-e2e`: real systemd hosts (systemd-nspawn containers)
+        // reached over SSH, as root and as a deploy user with sudo.
+        .testTarget(
+            name: "OnionOpsSystemdTests",
+            dependencies: ["OnionOpsCore", "OnionOpsHosts", "OnionOpsTestSupport"],
+            swiftSettings: strictSettings
+        ),
         // `make security`: each finding of the hardening review, acted out by
         // the attacker (a daemon user through runuser, a second process, a
         // forged commit).

@@ -1,4 +1,5 @@
 public import Foundation
+import OnionOpsHosts
 
 /// Runs the built `onionops` binary, as a user would.
 public enum OnionOpsBinary {
@@ -28,6 +29,19 @@ public enum OnionOpsBinary {
             stdout: captured.stdout,
             stderr: captured.stderr,
             seconds: captured.seconds
+        )
+    }
+
+    /// `run` for async tests: waits on the blocking pool, not on a thread of
+    /// the cooperative pool.
+    public static func runAsync(_ arguments: [String]) async throws -> Result {
+        let started = Date()
+        let captured = try await Spawn.capture(url.path, arguments, environment: .inherited, mergeErrors: false)
+        return Result(
+            exitCode: captured.status,
+            stdout: String(decoding: captured.stdout, as: UTF8.self),
+            stderr: String(decoding: captured.stderr, as: UTF8.self),
+            seconds: Date().timeIntervalSince(started)
         )
     }
 }

@@ -143,13 +143,15 @@ struct SystemdUnitTests {
             "ExecReload=/bin/kill -HUP $MAINPID",
             "ExecStartPre=+/bin/rm -f /run/onionops/b/shop-front/ob/status.sock"
                 + " /run/onionops/b/shop-front/onionbalance.pid /run/onionops/b/shop-front/onionbalance.exit",
-            "ExecStartPre=+/usr/bin/install -d -m 0750 -o root /var/log/onionops/b/shop-front",
             "StandardError=append:/var/log/onionops/b/shop-front/onionbalance.log",
             "Restart=on-failure",
         ] {
             #expect(ob.contains(line), "missing: \(line)")
         }
         #expect(ob.contains { $0.hasPrefix("ExecStartPost=+/bin/sh -c ") && $0.contains("$$MAINPID") })
+        // StandardOutput=append: applies to ExecStartPre= too: a unit that
+        // made its own log folder failed with 209/STDOUT on a real systemd.
+        #expect(!ob.contains { $0.hasPrefix("ExecStartPre=") && $0.hasSuffix(" /var/log/onionops/b/shop-front") })
         #expect(ob.contains { $0.hasPrefix("ExecStopPost=+/bin/sh -c ") && $0.contains("exit $$EXIT_STATUS pid $$p") })
     }
 
@@ -255,13 +257,13 @@ struct SystemdUnitTests {
 
     // MARK: systemctl
 
-    @Test("systemd supervisor: links and reloads a new unit before starting it, then reads MainPID")
+    @Test("systemd supervisor: links, reloads and enables a new unit before starting it, then reads MainPID")
     func systemctlStart() async throws {
         let (_, host) = try await Self.server()
         let transport = ScriptedTransport { command in
             switch command.dropFirst().first {
             case "show" where command.contains("MainPID"): ScriptedTransport.ok("MainPID=4242\n")
-            case "show": ScriptedTransport.ok("LoadState=not-found\nNeedDaemonReload=no\n")
+            case "show": ScriptedTransport.ok("LoadState=not-found\nNeedDaemonReload=no\nUnitFileState=\n")
             default: ScriptedTransport.ok()
             }
         }
@@ -272,15 +274,22 @@ struct SystemdUnitTests {
         let unit = "onionops-tor-news-1.service"
         #expect(
             await transport.commands == [
-                ["/usr/bin/systemctl", "show", "-p", "LoadState", "-p", "NeedDaemonReload", "--", unit],
+                [
+                    "/usr/bin/systemctl", "show", "-p", "LoadState", "-p", "NeedDaemonReload", "-p", "UnitFileState",
+                    "--", unit,
+                ],
                 ["/usr/bin/systemctl", "link", "/etc/onionops/systemd/" + unit],
                 ["/usr/bin/systemctl", "daemon-reload"],
+                // Enabled, so a reboot starts it again without a reconcile.
+                ["/usr/bin/systemctl", "enable", unit],
                 ["/usr/bin/systemctl", "start", unit],
                 ["/usr/bin/systemctl", "show", "-p", "MainPID", "--", unit],
             ])
     }
 
-    @Test("systemd supervisor: stop dependents first and skips unknown units; reload; MainPID 0 is not running")
+    @Test(
+        "systemd supervisor: stop dependents first, disable what it stopped, skip unknown units; reload; MainPID 0 is not running"
+    )
     func systemctlStopReloadPid() async throws {
         let (_, host) = try await Self.server()
         let transport = ScriptedTransport { command in
@@ -307,6 +316,10 @@ struct SystemdUnitTests {
             commands == [
                 ["/usr/bin/systemctl", "stop", "onionops-ob-shop-front.service"],
                 ["/usr/bin/systemctl", "stop", "onionops-obtor-shop-front.service"],
+                [
+                    "/usr/bin/systemctl", "disable", "onionops-obtor-shop-front.service",
+                    "onionops-ob-shop-front.service",
+                ],
                 ["/usr/bin/systemctl", "reload", "onionops-nginx-news.service"],
             ])
         #expect(SystemdSupervisor.parseShow("A=1\nB=x=y\n\nA=2\n") == [["A": "1", "B": "x=y"], ["A": "2"]])

@@ -199,16 +199,14 @@ public struct HostApplier: Sendable {
 
     /// Any HTTP answer on the project's port-80 socket shows the (new)
     /// workers serve; the request names no site, so nothing goes upstream.
+    /// Asked by the host's perl (Essential on Debian), not curl, which a
+    /// minimal server does not have.
     private func checkNginx(_ step: ApplyStep, project: String, proxyProtocol: Bool) async throws {
         let socket = layout.resolve(HostLayout.nginxSocket(project: project, port: 80))
         var last = ""
         for attempt in 0..<20 {
             let output = try await transport.run(
-                ["/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "3"]
-                    + (proxyProtocol ? ["--haproxy-protocol"] : [])
-                    + ["--unix-socket", socket, "http://onionops-health.invalid/"],
-                input: []
-            )
+                ["/usr/bin/perl", "-e", Self.httpProbe, socket, proxyProtocol ? "1" : "0"], input: [])
             last = output.stdoutText
             if output.succeeded, last != "000", !last.isEmpty { return }
             // An answer shows nginx runs: ask for its pid only when none
@@ -218,8 +216,20 @@ public struct HostApplier: Sendable {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw fail(step, "nginx-\(project) does not answer on \(socket) (curl: \(last))")
+        throw fail(step, "nginx-\(project) does not answer on \(socket) (\(last.isEmpty ? "no answer" : last))")
     }
+
+    /// Prints the HTTP status code of a GET on a unix socket (ARGV[0]),
+    /// with a PROXY protocol v1 line first when ARGV[1] is 1; exits 1 with
+    /// nothing printed when no answer comes within 3 s.
+    static let httpProbe = #"""
+        use IO::Socket::UNIX; $SIG{ALRM} = sub { exit 1 }; alarm 3;
+        my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $ARGV[0]) or exit 1;
+        print $s "PROXY TCP4 127.0.0.1 127.0.0.1 1 80\r\n" if $ARGV[1];
+        print $s "GET / HTTP/1.0\r\nHost: onionops-health.invalid\r\n\r\n";
+        my $line = <$s>; exit 1 unless defined $line && $line =~ m{^HTTP/\S+ (\d{3})};
+        print $1;
+        """#
 
     /// tor runs and every service folder's hostname holds its address.
     private func checkTor(_ step: ApplyStep, _ instance: DaemonInstance, hostnames: [String: String]) async throws {

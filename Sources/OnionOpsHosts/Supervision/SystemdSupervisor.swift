@@ -29,6 +29,17 @@ public struct SystemdSupervisor: DaemonSupervisor {
     public func start(_ instance: DaemonInstance) async throws(HostError) -> Int32 {
         let unit = HostLayout.systemdUnit(instance)
         try await ensureLoaded(HostLayout.systemdUnits(instance))
+        if case .publisher(let balancer, _) = instance {
+            // The unit's StandardOutput=append: applies to its ExecStartPre=
+            // lines too, so it cannot make its own log folder (status
+            // 209/STDOUT); and LogsDirectory= would give the folder to the
+            // Onionbalance user, where root rotates the log. /var/log
+            // outlives a reboot, so making it here, root-owned, is enough.
+            try await transport.apply([
+                .makeDirectory(
+                    ManagedDirectory(path: HostLayout.publisherLogDirectory(balancer: balancer), mode: 0o750))
+            ])
+        }
         // Starting Onionbalance's unit starts its tor too (Requires=).
         try await run(["start", unit], "start \(unit)")
         if case .publisher(let balancer, _) = instance {
@@ -38,14 +49,18 @@ public struct SystemdSupervisor: DaemonSupervisor {
         return pid
     }
 
+    /// Stops the units and disables them (which also removes the link), so
+    /// a reboot does not start a daemon the manifests no longer want.
     public func stop(_ instance: DaemonInstance) async throws(HostError) {
         let units = HostLayout.systemdUnits(instance)
         let known = try await properties(["LoadState"], of: units)
         // Dependents first: Onionbalance before its tor. A unit systemd
         // never loaded is not running.
-        for (unit, values) in zip(units, known).reversed() where values["LoadState"] == "loaded" {
+        let loaded = zip(units, known).filter { $0.1["LoadState"] == "loaded" }.map(\.0)
+        for unit in loaded.reversed() {
             try await run(["stop", unit], "stop \(unit)")
         }
+        if !loaded.isEmpty { try await run(["disable"] + loaded, "disable \(loaded)") }
     }
 
     /// `systemctl reload`: the units' ExecReload is `kill -HUP $MAINPID`
@@ -76,10 +91,11 @@ public struct SystemdSupervisor: DaemonSupervisor {
         return pid
     }
 
-    /// Links units systemd does not know and reloads systemd when a unit is
-    /// new or its file changed since systemd read it.
+    /// Links units systemd does not know, reloads systemd when a unit is
+    /// new or its file changed since systemd read it, and enables them, so
+    /// the host starts them again after a reboot without a reconcile.
     private func ensureLoaded(_ units: [String]) async throws(HostError) {
-        let states = try await properties(["LoadState", "NeedDaemonReload"], of: units)
+        let states = try await properties(["LoadState", "NeedDaemonReload", "UnitFileState"], of: units)
         let layout = HostLayout(root: host.connection.root)
         let missing = zip(units, states).filter { $0.1["LoadState"] != "loaded" }.map(\.0)
         if !missing.isEmpty {
@@ -88,6 +104,10 @@ public struct SystemdSupervisor: DaemonSupervisor {
         }
         if !missing.isEmpty || states.contains(where: { $0["NeedDaemonReload"] == "yes" }) {
             try await run(["daemon-reload"], "daemon-reload")
+        }
+        let disabled = zip(units, states).filter { $0.1["UnitFileState"] != "enabled" }.map(\.0)
+        if !disabled.isEmpty {
+            try await run(["enable"] + disabled, "enable \(disabled)")
         }
     }
 

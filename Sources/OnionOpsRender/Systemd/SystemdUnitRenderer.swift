@@ -130,7 +130,6 @@ public enum SystemdUnitRenderer {
         let pidFile = layout.resolve(HostLayout.onionbalancePidFile(balancer: balancer))
         let exitFile = layout.resolve(HostLayout.onionbalanceExitFile(balancer: balancer))
         let log = layout.resolve(HostLayout.onionbalanceLog(balancer: balancer))
-        let logFolder = ManagedDirectory(path: HostLayout.publisherLogDirectory(balancer: balancer), mode: 0o750)
         // Root writes the records into a root-owned folder, through mktemp
         // and rename all the same (a link left there by an older layout,
         // whose folder the Onionbalance user owned, is replaced, not
@@ -151,7 +150,8 @@ public enum SystemdUnitRenderer {
                 "Type=simple",
                 "User=\(host.onionbalance.user)",
             ]
-                + folders(publisherFolders(host, balancer: balancer) + [logFolder], layout)
+                // Not the log folder: see SystemdSupervisor.start.
+                + folders(publisherFolders(host, balancer: balancer), layout)
                 + [
                     // A status socket left by an Onionbalance that exited on
                     // a bad HUP answers nothing; pid and exit record belong

@@ -1,0 +1,63 @@
+import Foundation
+import OnionOpsCore
+import OnionOpsTestSupport
+import Testing
+
+/// `make systemd-e2e` sets `ONIONOPS_SYSTEMD=1`; it needs root (namespaces,
+/// mounts, systemd-nspawn).
+enum SystemdWorld {
+    static var isEnabled: Bool {
+        ProcessInfo.processInfo.environment["ONIONOPS_SYSTEMD"] == "1" && Command.isRoot
+    }
+    static let disabledReason: Comment = "set ONIONOPS_SYSTEMD=1 and run as root"
+
+    static func report(_ line: String) {
+        print("[systemd] \(line)")
+    }
+}
+
+/// A copy of a manifest folder whose hosts are systemd containers, reached
+/// over SSH as `user` (root, or deploy with `become: sudo`), reconciled by the
+/// real `onionops` binary.
+final class SystemdSandbox: Sendable {
+    let folder: TemporaryFolder
+    let manifests: String
+    let identity = RepositoryPaths.demoIdentity.path
+
+    /// `source`: manifests/ or an Examples/ folder; its hosts.yaml is
+    /// replaced by one Host per container, in order of the names given.
+    init(source: URL, hosts: [(name: String, container: SystemdTestHost)], user: String = "root") throws {
+        folder = try TemporaryFolder(prefix: "oo-sdm")
+        manifests = folder.path + "/m"
+        try FileManager.default.copyItem(atPath: source.path, toPath: manifests)
+        try? FileManager.default.removeItem(atPath: manifests + "/README.md")
+        let documents = hosts.map { name, container in
+            let connection = container.connection(user: user)
+            let become = user == "root" ? "" : ", become: sudo"
+            return """
+                apiVersion: onionops/v1
+                kind: Host
+                metadata: {name: \(name)}
+                spec:
+                  ssh: {address: \(connection.address), user: \(connection.user)\(become), \
+                identityFile: \(container.clientKey), knownHostsFile: \(container.knownHosts)}
+                  testHost: true
+                  testing: {torOptions: ["DisableNetwork 1"]}
+
+                """
+        }
+        try documents.joined(separator: "---\n").write(
+            toFile: manifests + "/hosts.yaml", atomically: true, encoding: .utf8)
+    }
+
+    /// `onionops ARGUMENTS`, waited for off the cooperative pool.
+    func onionops(_ arguments: [String]) async throws -> OnionOpsBinary.Result {
+        try await OnionOpsBinary.runAsync(arguments)
+    }
+
+    func reconcile(_ extra: [String] = []) async throws -> OnionOpsBinary.Result {
+        try await onionops(["reconcile", manifests, "--identity", identity] + extra)
+    }
+
+    func remove() { folder.remove() }
+}
