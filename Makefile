@@ -139,7 +139,7 @@ security: deps
 systemd-e2e: deps
 	$(SWIFT) build --build-tests
 	Tests/systemd-host/build-images.sh .build/systemd-host
-	ONIONOPS_SYSTEMD=1 $(RUN_TESTS) 1200 $(LINES) $(SWIFT) test --skip-build --filter OnionOpsSystemdTests
+	ONIONOPS_SYSTEMD=1 $(RUN_TESTS) 1200 $(LINES) $(SWIFT) test --skip-build --no-parallel --filter OnionOpsSystemdTests
 
 clean:
 	rm -rf .build

@@ -33,7 +33,7 @@ extension SSHTransport {
         do {
             // ssh joins its words into one command line for the login shell.
             child = try HeldProcess.start(
-                sshPath, options + sshArguments + ["--", "/bin/sh", "-c", LockScript.quote(script)])
+                sshPath, options + sshArguments + ["--", asRoot("/bin/sh -c " + LockScript.quote(script))])
         } catch {
             throw HostError(host: host, code: .unreachable, message: "cannot run ssh: \(error)")
         }

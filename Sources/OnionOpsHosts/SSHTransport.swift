@@ -41,6 +41,35 @@ public struct SSHTransport: HostTransport {
         return arguments + ["\(connection.user)@\(connection.address)"]
     }
 
+    /// `command` (one line for the login shell) as root: itself for a
+    /// root login; with `become: sudo`, `sudo -n -- /bin/sh -c 'command'`,
+    /// so the host's sudo rule names one program (see the README). `-n`: a
+    /// missing or password-asking rule fails at once instead of waiting on
+    /// a prompt no one answers.
+    func asRoot(_ command: String) -> String {
+        switch connection.become {
+        case nil: command
+        case .sudo: "sudo -n -- /bin/sh -c " + ShellScript.quote(command)
+        }
+    }
+
+    /// sudo's own refusal (exit 1, "sudo: ..." on stderr) as an error that
+    /// names the rule the host lacks, not as the command's failure.
+    func checkBecome(_ output: CommandOutput) throws(HostError) {
+        // Only refusals: sudo also warns ("unable to resolve host") and
+        // then runs the command, whose own exit 1 is not sudo's.
+        let refusals = ["password is required", "not allowed to execute", "not in the sudoers", "terminal is required"]
+        guard connection.become == .sudo, output.exitCode == 1,
+            let line = output.stderr.split(separator: "\n").first(where: { line in
+                line.hasPrefix("sudo: ") && refusals.contains { line.contains($0) }
+            })
+        else { return }
+        throw HostError(
+            host: host, code: .unreachable,
+            message: "\(connection.user) cannot become root with sudo (\(line.dropFirst("sudo: ".count))); "
+                + "the host needs the sudoers rule: \(connection.user) ALL=(root) NOPASSWD: /bin/sh")
+    }
+
     private func resolve(_ path: String) throws(HostError) -> String {
         try confined(path, in: layout)
     }
@@ -50,13 +79,15 @@ public struct SSHTransport: HostTransport {
     func script(_ text: String) async throws(HostError) -> CommandOutput {
         let output: CommandOutput
         do {
-            output = try await Spawn.hostCommand(sshPath, sshArguments + ["--", "sh", "-s"], input: Array(text.utf8))
+            output = try await Spawn.hostCommand(
+                sshPath, sshArguments + ["--", asRoot("/bin/sh -s")], input: Array(text.utf8))
         } catch {
             throw HostError(host: host, code: .unreachable, message: "cannot run ssh: \(error)")
         }
         if output.exitCode == 255 {
             throw HostError(host: host, code: .unreachable, message: "ssh failed: \(output.stderr.trimmedLine)")
         }
+        try checkBecome(output)
         return output
     }
 
@@ -64,7 +95,8 @@ public struct SSHTransport: HostTransport {
     /// the operations on its stdin.
     func fileBatch(_ lines: [String]) async throws(HostError) -> CommandOutput {
         let root = connection.root.isEmpty ? "/" : connection.root
-        let remote = "/usr/bin/perl -e \(ShellScript.quote(RemoteFileProgram.text)) \(RemoteFileProgram.hex(root))"
+        let remote = asRoot(
+            "/usr/bin/perl -e \(ShellScript.quote(RemoteFileProgram.text)) \(RemoteFileProgram.hex(root))")
         var input: [UInt8] = []
         for line in lines {
             input += Array(line.utf8)
@@ -79,6 +111,7 @@ public struct SSHTransport: HostTransport {
         if output.exitCode == 255 {
             throw HostError(host: host, code: .unreachable, message: "ssh failed: \(output.stderr.trimmedLine)")
         }
+        try checkBecome(output)
         guard output.succeeded else {
             let message = output.stderr.trimmedLine
             let code: HostError.Code = message.hasSuffix("[unsafe-path]") ? .unsafePath : .io
@@ -175,12 +208,13 @@ public struct SSHTransport: HostTransport {
     public func run(_ command: [String], input: [UInt8]) async throws(HostError) -> CommandOutput {
         // ssh joins its arguments into one command line for the remote
         // shell, so each word is quoted to arrive as it was given.
-        let remote = command.map(ShellScript.quote).joined(separator: " ")
+        let remote = asRoot(command.map(ShellScript.quote).joined(separator: " "))
         do {
             let output = try await Spawn.hostCommand(sshPath, sshArguments + ["--", remote], input: input)
             if output.exitCode == 255 {
                 throw HostError(host: host, code: .unreachable, message: "ssh failed: \(output.stderr.trimmedLine)")
             }
+            try checkBecome(output)
             return output
         } catch let error as HostError {
             throw error
@@ -193,8 +227,19 @@ public struct SSHTransport: HostTransport {
     /// connection (`ssh -O forward`), so tor's control socket and
     /// Onionbalance's status socket are reachable without opening a port.
     public func forwardSocket(_ path: String) async throws(HostError) -> String {
-        let remote = try resolve(path)
+        let target = try resolve(path)
         let local = "\(controlDirectory)/fw-\(UInt32.random(in: 0...UInt32.max)).sock"
+        guard connection.become != nil else { return try await forward(local: local, to: target) }
+        let relay = try await startRelay(to: target, local: local)
+        do {
+            return try await forward(local: local, to: relay)
+        } catch {
+            await SocketRelay.release(local: local)
+            throw error
+        }
+    }
+
+    private func forward(local: String, to remote: String) async throws(HostError) -> String {
         var said = ""
         // The master connection must exist before -O forward can use it. A
         // master can end between the two (a loaded CI run lost one there
@@ -215,6 +260,38 @@ public struct SSHTransport: HostTransport {
     public func releaseSocket(_ localPath: String) async {
         _ = try? await control(["-O", "cancel", "-L", "\(localPath):/"])
         unlink(localPath)
+        await SocketRelay.release(local: localPath)
+    }
+
+    /// Starts a `SocketRelay` to `target` as root and returns the socket it
+    /// listens on, which the login user may forward to.
+    private func startRelay(to target: String, local: String) async throws(HostError) -> String {
+        let remote = asRoot(
+            "/usr/bin/perl -e \(ShellScript.quote(SocketRelay.program)) \(RemoteFileProgram.hex(target))")
+        let relay: HeldProcess
+        do {
+            relay = try HeldProcess.start(sshPath, ["-T"] + sshArguments + ["--", remote])
+        } catch {
+            throw HostError(host: host, code: .unreachable, message: "cannot run ssh: \(error)")
+        }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while let line = await relay.readLine(until: deadline) {
+            if line.hasPrefix("listening /") {
+                SocketRelay.register(relay, local: local)
+                return String(line.dropFirst("listening ".count))
+            }
+            if line.hasPrefix("error ") {
+                await relay.kill()
+                throw HostError(
+                    host: host, code: .commandFailed,
+                    message: "cannot relay \(target) as root: \(line.dropFirst("error ".count))")
+            }
+        }
+        let said = relay.errorOutput.split(separator: "\n").last.map(String.init) ?? ""
+        await relay.kill()
+        throw HostError(
+            host: host, code: .commandFailed,
+            message: "cannot relay \(target) as root" + (said.isEmpty ? "" : ": \(said)"))
     }
 
     /// A control command (`-O ...`) to the shared connection's master.

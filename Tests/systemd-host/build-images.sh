@@ -57,7 +57,8 @@ chroot "$bare" useradd --create-home --shell /bin/bash deploy
 install -d -m 700 -o "$(chroot "$bare" id -u deploy)" -g "$(chroot "$bare" id -g deploy)" "$bare/home/deploy/.ssh"
 chroot "$bare" systemctl disable e2scrub_reap.service apt-daily.timer apt-daily-upgrade.timer \
     dpkg-db-backup.timer e2scrub_all.timer fstrim.timer getty@tty1.service >/dev/null 2>&1 || true
-chroot "$bare" systemctl mask systemd-pstore.service >/dev/null 2>&1 || true
+chroot "$bare" systemctl mask systemd-pstore.service systemd-ask-password-console.path \
+    systemd-ask-password-wall.path >/dev/null 2>&1 || true
 
 echo "==> downloading $DAEMONS and their dependencies"
 chroot "$bare" apt-get update -qq

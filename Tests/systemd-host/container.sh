@@ -51,6 +51,8 @@ start)
     printf 'ListenAddress %s\n' "$address" >"$dir/20-listen.conf"
     mkdir -p "$dir/upper" "$dir/work" "$dir/root"
     mount -t overlay overlay -o "lowerdir=$image,upperdir=$dir/upper,workdir=$dir/work" "$dir/root"
+    # A server knows its own name (sudo warns on every command otherwise).
+    printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$name" >"$dir/root/etc/hosts"
     binds=(
         --bind-ro="$dir/root_keys:/root/.ssh/authorized_keys"
         --bind-ro="$dir/deploy_keys:/home/deploy/.ssh/authorized_keys"

@@ -29,6 +29,8 @@ public struct SSHConnection: Sendable, Hashable {
     public var knownHostsFile: String?
     /// A remote prefix for every managed path; `/` on a real server.
     public var root: String
+    /// Set when `user` is not root: how every remote command becomes root.
+    public var become: Become?
 
     public init(
         address: String,
@@ -36,7 +38,8 @@ public struct SSHConnection: Sendable, Hashable {
         user: String = "root",
         identityFile: String? = nil,
         knownHostsFile: String? = nil,
-        root: String = "/"
+        root: String = "/",
+        become: Become? = nil
     ) {
         self.address = address
         self.port = port
@@ -44,5 +47,6 @@ public struct SSHConnection: Sendable, Hashable {
         self.identityFile = identityFile
         self.knownHostsFile = knownHostsFile
         self.root = root
+        self.become = become
     }
 }

@@ -67,7 +67,7 @@ enum HostDecoder {
         guard
             let ssh = spec.mapping(
                 "ssh",
-                allowed: ["address", "port", "user", "identityFile", "knownHostsFile", "root"]
+                allowed: ["address", "port", "user", "identityFile", "knownHostsFile", "root", "become"]
             ), let address = ssh.requiredString("address")
         else {
             spec.context.markMissingRequired()
@@ -81,7 +81,8 @@ enum HostDecoder {
                 user: ssh.string("user") ?? defaults.user,
                 identityFile: ssh.string("identityFile"),
                 knownHostsFile: ssh.string("knownHostsFile"),
-                root: ssh.string("root") ?? defaults.root
+                root: ssh.string("root") ?? defaults.root,
+                become: ssh.choice("become", as: Become.self)
             )
         )
     }

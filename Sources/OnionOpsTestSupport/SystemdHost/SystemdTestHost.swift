@@ -134,8 +134,15 @@ public final class SystemdTestHost: Sendable {
             if let state = try? await ssh("systemctl is-system-running --wait"), state.exitCode != 255 {
                 let text = state.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
                 if text == "running" { return }
-                let failed = try await ssh("systemctl --failed --no-legend --plain")
-                throw Failure(description: "\(name) booted \(text): \(failed.stdout)")
+                // A login's user manager and the console password agents
+                // can fail when several containers boot at once on 2 cores;
+                // no test uses them. Any other failed unit is the test's
+                // business.
+                let failed = try await ssh("systemctl --failed --no-legend --plain | awk '{print $1}'").stdout
+                    .split(separator: "\n").map(String.init)
+                let others = failed.filter { !$0.hasPrefix("user@") && !$0.hasPrefix("systemd-ask-password") }
+                if text == "degraded" && others.isEmpty { return }
+                throw Failure(description: "\(name) booted \(text): \(failed)")
             }
             try await Task.sleep(for: .milliseconds(200))
         }
