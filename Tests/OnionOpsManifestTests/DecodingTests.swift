@@ -27,6 +27,40 @@ struct DecodingTests {
         #expect(ssh.root == "/srv/h1")
     }
 
+    @Test(
+        "ssh.become: sudo decodes; absent means a root login; any other value is an error at its line",
+        arguments: [
+            ("become: sudo", Become?.some(.sudo), nil),
+            ("port: 22", nil, nil),
+            (
+                "become: su", nil,
+                "m.yaml:4:56: error: 'spec.ssh.become' is 'su'; expected one of 'sudo' [invalid-value]"
+            ),
+            ("become: true", nil, "m.yaml:4:56: error: 'spec.ssh.become' is 'true'"),
+        ] as [(String, Become?, String?)])
+    func become(line: String, expected: Become?, error: String?) throws {
+        let result = load(
+            """
+            apiVersion: onionops/v1
+            kind: Host
+            metadata: {name: h}
+            spec: {ssh: {address: 192.0.2.1, user: deploy, \(line)}}
+            """
+        )
+        if let error {
+            let said = result.diagnostics.map(\.description).joined(separator: "\n")
+            #expect(said.contains(error), "\(said)")
+            return
+        }
+        #expect(result.diagnostics.map(\.description) == [])
+        guard case .ssh(let ssh)? = result.topology.hosts.first?.connection else {
+            Issue.record("an ssh host")
+            return
+        }
+        #expect(ssh.become == expected)
+        #expect(ssh.user == "deploy")
+    }
+
     @Test("defaults apply to omitted optional settings")
     func defaults() throws {
         let result = load(
