@@ -106,6 +106,25 @@ struct SystemdUnitTests {
                 Restart=on-failure
                 RestartSec=5
                 LimitNOFILE=65536
+                NoNewPrivileges=yes
+                ProtectSystem=strict
+                ProtectHome=yes
+                PrivateTmp=yes
+                PrivateDevices=yes
+                ReadWritePaths=-/var/lib/onionops/p/news/tor1 -/run/onionops/p/news/tor1
+                CapabilityBoundingSet=
+                ProtectKernelTunables=yes
+                ProtectKernelModules=yes
+                ProtectKernelLogs=yes
+                ProtectControlGroups=yes
+                ProtectClock=yes
+                ProtectHostname=yes
+                RestrictNamespaces=yes
+                RestrictRealtime=yes
+                RestrictSUIDSGID=yes
+                LockPersonality=yes
+                RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
+                SystemCallArchitectures=native
 
                 [Install]
                 WantedBy=multi-user.target

@@ -11,14 +11,12 @@ struct SudoReconcileTests {
 
     @Test("as deploy with sudo: apply, status through the relayed control sockets, drift; a no-op beside root's")
     func reconcileThroughSudo() async throws {
-        let edge1 = try await SystemdTestHost.boot(name: "su-edge-1", index: 21, sudoers: Self.sudoers)
-        let edge2 = try await SystemdTestHost.boot(name: "su-edge-2", index: 22, sudoers: Self.sudoers)
-        defer {
-            Task.detached {
-                await edge1.stop()
-                await edge2.stop()
-            }
+        try await SystemdTestHost.with([("su-edge-1", 21), ("su-edge-2", 22)], sudoers: Self.sudoers) { hosts in
+            try await Self.reconcileThroughSudo(edge1: hosts[0], edge2: hosts[1])
         }
+    }
+
+    static func reconcileThroughSudo(edge1: SystemdTestHost, edge2: SystemdTestHost) async throws {
         let hosts = [("edge-1", edge1), ("edge-2", edge2)]
         let deploy = try SystemdSandbox(source: RepositoryPaths.manifests, hosts: hosts, user: "deploy")
         defer { deploy.remove() }
@@ -84,8 +82,10 @@ struct SudoReconcileTests {
 
     @Test("without the sudo rule the host is refused, naming the rule it needs, and nothing changes")
     func noRule() async throws {
-        let edge = try await SystemdTestHost.boot(name: "su-norule", index: 23)
-        defer { Task.detached { await edge.stop() } }
+        try await SystemdTestHost.with([("su-norule", 23)]) { hosts in try await Self.noRule(edge: hosts[0]) }
+    }
+
+    static func noRule(edge: SystemdTestHost) async throws {
         let sandbox = try SystemdSandbox(
             source: RepositoryPaths.manifests, hosts: [("edge-1", edge), ("edge-2", edge)], user: "deploy")
         defer { sandbox.remove() }

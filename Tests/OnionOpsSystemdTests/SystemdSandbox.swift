@@ -61,3 +61,27 @@ final class SystemdSandbox: Sendable {
 
     func remove() { folder.remove() }
 }
+
+extension SystemdTestHost {
+    /// Boots containers (name, index), runs `body`, and stops them whether
+    /// it threw or not. Awaited, not deferred to a detached task: the test
+    /// process may exit before such a task runs, leaving containers behind.
+    static func with<T>(
+        _ specs: [(name: String, index: Int)],
+        sudoers: String? = nil,
+        _ body: ([SystemdTestHost]) async throws -> T
+    ) async throws -> T {
+        var hosts: [SystemdTestHost] = []
+        do {
+            for spec in specs {
+                hosts.append(try await SystemdTestHost.boot(name: spec.name, index: spec.index, sudoers: sudoers))
+            }
+            let result = try await body(hosts)
+            for host in hosts { await host.stop() }
+            return result
+        } catch {
+            for host in hosts { await host.stop() }
+            throw error
+        }
+    }
+}

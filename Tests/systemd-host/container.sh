@@ -41,6 +41,11 @@ start)
     index=$3 image=$4 dir=$5
     address=10.78.$index.2
     teardown "$dir"
+    # systemd inside takes inotify instances by the dozen; the default of
+    # 128 per user runs out with a few containers.
+    if [ "$(cat /proc/sys/fs/inotify/max_user_instances)" -lt 1024 ]; then
+        echo 1024 >/proc/sys/fs/inotify/max_user_instances
+    fi
     ip netns add "$netns"
     ip link add "$link" type veth peer name host0 netns "$netns"
     ip addr add "10.78.$index.1/30" dev "$link"
