@@ -18,7 +18,7 @@ public struct OnionOpsCommand: AsyncParsableCommand {
         subcommands: [
             ValidateCommand.self, ShowCommand.self, GraphCommand.self, RenderCommand.self, KeysCommand.self,
             ReconcileCommand.self, StatusCommand.self, DriftCommand.self, HistoryCommand.self, WatchCommand.self,
-            TriggerCommand.self, RollbackCommand.self, InitCommand.self, ImportCommand.self,
+            TriggerCommand.self, RollbackCommand.self, InitCommand.self, ImportCommand.self, HostsCommand.self,
         ]
     )
 

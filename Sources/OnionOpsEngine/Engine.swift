@@ -197,6 +197,38 @@ public struct Engine: Sendable {
             events: events, connector: connector)
     }
 
+    // MARK: Host preparation (no keys)
+
+    /// `hosts prepare`: per host, what it lacks to run its daemons, and
+    /// with `apply` the change, under each host's `packages` policy.
+    public func prepare(_ snapshot: RevisionSnapshot, hosts selection: HostSelection, apply: Bool, parallel: Int = 10)
+        async throws(EngineError) -> [HostPreparation]
+    {
+        let topology = try await topology(snapshot)
+        let hosts = try selection.resolve(in: topology, source: snapshot.revision.folder)
+        let connector = connector
+        return await HostFanOut.map(hosts, parallel: parallel) { host in
+            var result = HostPreparation(host: host.name)
+            let preparer = HostPreparer(
+                host: host, transport: connector.transport(for: host),
+                requirements: HostRequirements(host: host, topology: topology))
+            if preparer.isSandbox {
+                result.skipped = "a sandbox host (root \(host.connection.root)) uses this machine's packages"
+                return result
+            }
+            do {
+                result.plan = try await preparer.plan()
+                if apply && result.plan.problems.isEmpty && !result.plan.isEmpty {
+                    result.remaining = try await preparer.apply(result.plan)
+                    result.applied = true
+                }
+            } catch {
+                result.error = "\(error)"
+            }
+            return result
+        }
+    }
+
     // MARK: Status, history, rollback (no keys)
 
     public func status(_ snapshot: RevisionSnapshot, hosts selection: HostSelection, parallel: Int = 10)

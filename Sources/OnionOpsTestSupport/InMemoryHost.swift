@@ -7,7 +7,7 @@ import Synchronization
 /// `FakeSupervisor`), so reconciler tests need neither root nor daemons.
 ///
 /// Commands answer like the real ones when all is well (`nginx -t`, `tor
-/// --verify-config`, the health `curl`, the liveness and lock scripts);
+/// --verify-config`, the nginx health probe (perl), the liveness and lock scripts);
 /// faults are injected by name: a command that fails (a gate), a write
 /// that fails (a step), a daemon that will not start, or a host that
 /// cannot be reached at all.
@@ -51,7 +51,7 @@ public final class InMemoryHost: Sendable {
     public func setUnreachable(_ down: Bool) { state.withLock { $0.unreachable = down } }
 
     /// Any command whose arguments contain `word` exits 1 (a gate fails:
-    /// `-t` for nginx -t, `--verify-config`, `curl`).
+    /// `-t` for nginx -t, `--verify-config`, `perl` for the nginx probe).
     public func failCommands(containing word: String) { state.withLock { $0.failingCommands.append(word) } }
 
     /// A batch writing a path that ends in `suffix` fails (a step fails).

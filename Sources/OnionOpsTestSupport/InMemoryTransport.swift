@@ -105,7 +105,7 @@ public struct InMemoryTransport: HostTransport {
             case "/usr/bin/pgrep":
                 let master = command.last.flatMap { Int32($0) } ?? 0
                 return Self.output((state.workers[master] ?? []).sorted().map { "\($0)\n" }.joined())
-            case "/usr/bin/curl":
+            case "/usr/bin/perl":  // the nginx health probe
                 return Self.output("200")
             default:
                 // find (the temp file sweep), the binary trust script,

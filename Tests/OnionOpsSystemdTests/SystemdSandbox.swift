@@ -26,7 +26,10 @@ final class SystemdSandbox: Sendable {
 
     /// `source`: manifests/ or an Examples/ folder; its hosts.yaml is
     /// replaced by one Host per container, in order of the names given.
-    init(source: URL, hosts: [(name: String, container: SystemdTestHost)], user: String = "root") throws {
+    init(
+        source: URL, hosts: [(name: String, container: SystemdTestHost)], user: String = "root",
+        packages: String? = nil
+    ) throws {
         folder = try TemporaryFolder(prefix: "oo-sdm")
         manifests = folder.path + "/m"
         try FileManager.default.copyItem(atPath: source.path, toPath: manifests)
@@ -42,7 +45,7 @@ final class SystemdSandbox: Sendable {
                   ssh: {address: \(connection.address), user: \(connection.user)\(become), \
                 identityFile: \(container.clientKey), knownHostsFile: \(container.knownHosts)}
                   testHost: true
-                  testing: {torOptions: ["DisableNetwork 1"]}
+                  testing: {torOptions: ["DisableNetwork 1"]}\(packages.map { "\n  packages: \($0)" } ?? "")
 
                 """
         }
@@ -68,13 +71,17 @@ extension SystemdTestHost {
     /// process may exit before such a task runs, leaving containers behind.
     static func with<T>(
         _ specs: [(name: String, index: Int)],
+        image: Image = .full,
         sudoers: String? = nil,
+        repository: String? = nil,
         _ body: ([SystemdTestHost]) async throws -> T
     ) async throws -> T {
         var hosts: [SystemdTestHost] = []
         do {
             for spec in specs {
-                hosts.append(try await SystemdTestHost.boot(name: spec.name, index: spec.index, sudoers: sudoers))
+                hosts.append(
+                    try await SystemdTestHost.boot(
+                        name: spec.name, index: spec.index, image: image, sudoers: sudoers, repository: repository))
             }
             let result = try await body(hosts)
             for host in hosts { await host.stop() }

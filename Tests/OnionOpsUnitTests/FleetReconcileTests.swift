@@ -68,7 +68,7 @@ struct FleetReconcileTests {
         // it answering again on the old config.
         let b1 = fleet["b1"]
         let hooks = ApplyHooks { host, step in
-            if host == "b1", case .checkNginx = step { b1.failCommands(containing: "curl") }
+            if host == "b1", case .checkNginx = step { b1.failCommands(containing: "onionops-health") }
         }
         let reports = await fleet.apply(
             FakeFleet.desired(nginx: "events {}\nhttp {}\n"), commit: "two", hooks: hooks,

@@ -18,6 +18,8 @@ public struct Host: Sendable, Hashable {
     /// foreign network). `show` and `status` print the mark, so a
     /// production host that gained it stands out.
     public var testHost: Bool
+    /// What `onionops hosts prepare` may do about missing packages.
+    public var packages: PackagePolicy
     public var origin: ObjectOrigin
 
     public init(
@@ -29,6 +31,7 @@ public struct Host: Sendable, Hashable {
         onionbalance: DaemonSettings = .onionbalanceDefault,
         testingTorOptions: [String] = [],
         testHost: Bool = false,
+        packages: PackagePolicy = .verify,
         origin: ObjectOrigin
     ) {
         self.name = name
@@ -39,6 +42,7 @@ public struct Host: Sendable, Hashable {
         self.onionbalance = onionbalance
         self.testingTorOptions = testingTorOptions
         self.testHost = testHost
+        self.packages = packages
         self.origin = origin
     }
 }

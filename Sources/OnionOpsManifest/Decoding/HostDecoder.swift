@@ -7,7 +7,9 @@ enum HostDecoder {
             let spec = MappingReader(
                 node,
                 path: "spec",
-                allowed: ["local", "ssh", "supervision", "tor", "nginx", "onionbalance", "testHost", "testing"],
+                allowed: [
+                    "local", "ssh", "supervision", "tor", "nginx", "onionbalance", "testHost", "testing", "packages",
+                ],
                 context: context
             )
         else {
@@ -42,6 +44,7 @@ enum HostDecoder {
         }
 
         let supervision = spec.choice("supervision", as: Supervision.self) ?? .auto
+        let packages = spec.choice("packages", as: PackagePolicy.self) ?? .verify
         let tor = daemon(spec, "tor", default: .torDefault)
         let nginx = daemon(spec, "nginx", default: .nginxDefault)
         let onionbalance = daemon(spec, "onionbalance", default: .onionbalanceDefault)
@@ -59,6 +62,7 @@ enum HostDecoder {
             onionbalance: onionbalance,
             testingTorOptions: torOptions,
             testHost: testHost,
+            packages: packages,
             origin: context.origin
         )
     }
