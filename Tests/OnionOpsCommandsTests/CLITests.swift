@@ -33,7 +33,7 @@ struct CLITests {
         let lines = run.stderr.split(separator: "\n").map(String.init)
         #expect(
             lines.first
-                == "m/hosts.yaml:6:3: error: unknown key 'colour' in 'spec'; expected one of: local, ssh, supervision, tor, nginx, onionbalance, testHost, testing [unknown-key]"
+                == "m/hosts.yaml:6:3: error: unknown key 'colour' in 'spec'; expected one of: local, ssh, supervision, tor, nginx, onionbalance, testHost, testing, packages [unknown-key]"
         )
         #expect(lines.last == "m: invalid: 1 error in 1 file")
     }

@@ -2,6 +2,8 @@ import Foundation
 import OnionOpsTestSupport
 import Testing
 
+@testable import OnionOpsHosts
+
 /// A controller logged in as an unprivileged `deploy` user with
 /// `become: sudo`, under the one sudoers rule the README shows.
 @Suite(.serialized, .enabled(if: SystemdWorld.isEnabled, SystemdWorld.disabledReason))
@@ -78,6 +80,34 @@ struct SudoReconcileTests {
             }
         }
         SystemdWorld.report("no-op reconciles of 2 systemd hosts over SSH:\n" + lines.joined(separator: "\n"))
+    }
+
+    @Test("the root relay's socket: the deploy user may connect, a daemon user may not")
+    func relayRefusesDaemonUsers() async throws {
+        try await SystemdTestHost.with([("su-relay", 24)], sudoers: Self.sudoers) { hosts in
+            let edge = hosts[0]
+            let program = Data(SocketRelay.program.utf8).base64EncodedString()
+            let target = RemoteFileProgram.hex("/run/systemd/notify")
+            // The relay runs for 5 s (its input is `sleep 5`); meanwhile
+            // debian-tor and deploy each try its socket.
+            let probe = try await edge.ssh(
+                """
+                echo \(program) | base64 -d > /tmp/relay.pl
+                (sleep 5 | runuser -u deploy -- sudo -n -- /bin/sh -c "/usr/bin/perl /tmp/relay.pl \(target)" \
+                    > /tmp/relay.out 2>&1 &)
+                for i in $(seq 50); do grep -q listening /tmp/relay.out 2>/dev/null && break; sleep 0.1; done
+                path=$(awk '/^listening/ {print $2}' /tmp/relay.out)
+                stat -c '%U %a %n' "$path" "$(dirname "$path")"
+                try='use IO::Socket::UNIX; print IO::Socket::UNIX->new(Peer => $ARGV[0]) ? "connected\n" : "refused: $!\n"'
+                printf 'debian-tor: '; runuser -u debian-tor -- perl -e "$try" "$path"
+                printf 'deploy: '; runuser -u deploy -- perl -e "$try" "$path"
+                """)
+            SystemdWorld.report("relay socket probe:\n\(probe.stdout)\(probe.stderr)")
+            #expect(probe.stdout.contains("deploy 600 /run/onionops-relay/"), "\(probe.stdout)")
+            #expect(probe.stdout.contains("root 711 /run/onionops-relay\n"), "\(probe.stdout)")
+            #expect(probe.stdout.contains("debian-tor: refused: Permission denied"), "\(probe.stdout)")
+            #expect(probe.stdout.contains("deploy: connected"), "\(probe.stdout)")
+        }
     }
 
     @Test("without the sudo rule the host is refused, naming the rule it needs, and nothing changes")
