@@ -181,9 +181,22 @@ final class CrashSandbox: Sendable {
         let root = host.connection.root
         let walker = FileManager.default.enumerator(atPath: root)
         while let relative = walker?.nextObject() as? String {
-            if (relative as NSString).lastPathComponent.contains(".onionops-") {
-                problems.append("\(host.name): temporary file left: \(relative)")
+            let name = (relative as NSString).lastPathComponent
+            guard name.contains(".onionops-") else { continue }
+            // The pending record is an apply's first write: a run killed
+            // while writing it leaves its temp file and no record, so the
+            // host is still wholly on its generation and the next reconcile
+            // may find it in sync by the shortcut, which takes no lock and
+            // so sweeps nothing (seen once in a CI run). The temp holds no
+            // key and is swept by the next apply. Any other temp file means
+            // a write that no run cleaned up.
+            if relative == "var/lib/onionops/" + name && name.hasPrefix(".pending.onionops-") {
+                RobustnessWorld.report(
+                    "crash: \(host.name): a killed run's pending-record temp file is left "
+                        + "until the next apply (the host was in sync): \(relative)")
+                continue
             }
+            problems.append("\(host.name): temporary file left: \(relative)")
         }
         // Daemons of the other revision's instances must not run.
         let others = Self.revisions.filter { $0 != revision }.compactMap { self.state($0, host: host.name) }
