@@ -8,14 +8,7 @@ import Testing
 struct SystemdDriftAndFaultTests {
     @Test("a hand-stopped unit is drift, and watch --self-heal starts it again")
     func handStoppedUnit() async throws {
-        try await SystemdTestHost.with([("df-edge-1", 31)]) { hosts in
-            let edge = hosts[0]
-            let sandbox = try SystemdSandbox(
-                source: RepositoryPaths.manifests, hosts: [("edge-1", edge), ("edge-2", edge)])
-            defer { sandbox.remove() }
-            let only = ["--hosts", "edge-1"]
-            let applied = try await sandbox.reconcile(only)
-            #expect(applied.exitCode == 0, "\(applied.stdout)\n\(applied.stderr)")
+        try await Self.withAppliedEdge("df-edge-1", index: 31) { edge, sandbox, only in
 
             _ = try await edge.ssh("systemctl stop onionops-tor-news-1")
             let drift = try await sandbox.onionops(
@@ -58,14 +51,7 @@ struct SystemdDriftAndFaultTests {
 
     @Test("nginx -t failing on the host (a module removed) rolls the host back; the old nginx keeps serving")
     func nginxTestFails() async throws {
-        try await SystemdTestHost.with([("df-edge-2", 32)]) { hosts in
-            let edge = hosts[0]
-            let sandbox = try SystemdSandbox(
-                source: RepositoryPaths.manifests, hosts: [("edge-1", edge), ("edge-2", edge)])
-            defer { sandbox.remove() }
-            let only = ["--hosts", "edge-1"]
-            let applied = try await sandbox.reconcile(only)
-            #expect(applied.exitCode == 0, "\(applied.stdout)\n\(applied.stderr)")
+        try await Self.withAppliedEdge("df-edge-2", index: 32) { edge, sandbox, only in
             let pid = "systemctl show -p MainPID --value onionops-nginx-news"
             let before = try await edge.ssh(pid).stdout
             let config = try await edge.ssh("sha256sum /etc/onionops/projects/news/nginx.conf").stdout
@@ -87,6 +73,23 @@ struct SystemdDriftAndFaultTests {
             _ = try await edge.ssh("mv /root/ngx_http_subs_filter_module.so \(module)")
             let fixed = try await sandbox.reconcile(only)
             #expect(fixed.exitCode == 0, "\(fixed.stdout)\n\(fixed.stderr)")
+        }
+    }
+
+    /// One container as manifests/' edge-1 (edge-2 names it too but is
+    /// never reconciled: `--hosts edge-1`), applied once before `body`.
+    static func withAppliedEdge(
+        _ name: String, index: Int, _ body: (SystemdTestHost, SystemdSandbox, [String]) async throws -> Void
+    ) async throws {
+        try await SystemdTestHost.with([(name, index)]) { hosts in
+            let edge = hosts[0]
+            let sandbox = try SystemdSandbox(
+                source: RepositoryPaths.manifests, hosts: [("edge-1", edge), ("edge-2", edge)])
+            defer { sandbox.remove() }
+            let only = ["--hosts", "edge-1"]
+            let applied = try await sandbox.reconcile(only)
+            try #require(applied.exitCode == 0, "\(applied.stdout)\n\(applied.stderr)")
+            try await body(edge, sandbox, only)
         }
     }
 }

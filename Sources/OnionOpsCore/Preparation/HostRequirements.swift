@@ -17,15 +17,6 @@ public struct HostRequirements: Sendable, Hashable {
     /// would join the Tor network, nginx would take port 80.
     public var conflictingServices: [String]
 
-    /// Nothing required (a placeholder for a host not read).
-    public static let none = HostRequirements(packages: [], users: [], conflictingServices: [])
-
-    init(packages: [Package], users: [String], conflictingServices: [String]) {
-        self.packages = packages
-        self.users = users
-        self.conflictingServices = conflictingServices
-    }
-
     public init(host: Host, topology: Topology) {
         let instances = topology.instances(on: host.name)
         let publishes = instances.contains {

@@ -8,6 +8,9 @@ public struct PreparationPlan: Sendable, Hashable, Encodable {
     public var disable: [String] = []
     public var problems: [String] = []
 
+    /// Nothing to do.
+    public init() {}
+
     public var isEmpty: Bool { install.isEmpty && createUsers.isEmpty && disable.isEmpty && problems.isEmpty }
 
     /// The users Debian's packages create, by package.

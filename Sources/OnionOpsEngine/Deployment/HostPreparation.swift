@@ -12,7 +12,7 @@ public struct HostPreparation: Sendable, Encodable {
     public var skipped: String?
     public var error: String?
 
-    public init(host: String, plan: PreparationPlan = PreparationPlan.empty) {
+    public init(host: String, plan: PreparationPlan = PreparationPlan()) {
         self.host = host
         self.plan = plan
     }
@@ -20,12 +20,5 @@ public struct HostPreparation: Sendable, Encodable {
     /// Ready: nothing to do, or done, with no problem left.
     public var isReady: Bool {
         error == nil && (skipped != nil || (remaining ?? plan).isEmpty)
-    }
-}
-
-extension PreparationPlan {
-    public static var empty: PreparationPlan {
-        PreparationPlan(
-            requirements: HostRequirements.none, facts: HostFacts(), policy: .install)
     }
 }

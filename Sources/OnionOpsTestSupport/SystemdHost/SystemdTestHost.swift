@@ -57,7 +57,10 @@ public final class SystemdTestHost: Sendable {
         repository: String? = nil
     ) async throws -> SystemdTestHost {
         try await ensureImages()
-        let host = try SystemdTestHost(name: name, index: index, sudoers: sudoers, repository: repository)
+        // ssh-keygen and the key files: blocking work, on the blocking pool.
+        let host = try await BlockingPool.shared.run { () throws -> SystemdTestHost in
+            try SystemdTestHost(name: name, index: index, sudoers: sudoers, repository: repository)
+        }
         do {
             let started = try await Spawn.capture(
                 "\(scripts)/container.sh",
