@@ -354,7 +354,10 @@ let package = Package(
         // reached over SSH, as root and as a deploy user with sudo.
         .testTarget(
             name: "OnionOpsSystemdTests",
-            dependencies: ["OnionOpsCore", "OnionOpsHosts", "OnionOpsTestSupport"],
+            dependencies: [
+                "OnionOpsCore", "OnionOpsHosts", "OnionOpsManifest", "OnionOpsReconcile", "OnionOpsRender",
+                "OnionOpsSecrets", "OnionOpsTestSupport",
+            ],
             swiftSettings: strictSettings
         ),
         // `make security`: each finding of the hardening review, acted out by

@@ -1,5 +1,10 @@
 import Foundation
 import OnionOpsCore
+import OnionOpsHosts
+import OnionOpsManifest
+import OnionOpsReconcile
+import OnionOpsRender
+import OnionOpsSecrets
 import OnionOpsTestSupport
 import Testing
 
@@ -26,14 +31,18 @@ final class SystemdSandbox: Sendable {
 
     /// `source`: manifests/ or an Examples/ folder; its hosts.yaml is
     /// replaced by one Host per container, in order of the names given.
+    /// `torOptions`: every host's testing tor options (offline by default;
+    /// a private Tor network's to join it); `onionbalance`: the publisher
+    /// binary inside the containers (the testnet launcher).
     init(
         source: URL, hosts: [(name: String, container: SystemdTestHost)], user: String = "root",
-        packages: String? = nil
+        packages: String? = nil, torOptions: [String] = ["DisableNetwork 1"], onionbalance: String? = nil
     ) throws {
         folder = try TemporaryFolder(prefix: "oo-sdm")
         manifests = folder.path + "/m"
         try FileManager.default.copyItem(atPath: source.path, toPath: manifests)
         try? FileManager.default.removeItem(atPath: manifests + "/README.md")
+        let options = torOptions.map { "\"\($0)\"" }.joined(separator: ", ")
         let documents = hosts.map { name, container in
             let connection = container.connection(user: user)
             let become = user == "root" ? "" : ", become: sudo"
@@ -45,7 +54,8 @@ final class SystemdSandbox: Sendable {
                   ssh: {address: \(connection.address), user: \(connection.user)\(become), \
                 identityFile: \(container.clientKey), knownHostsFile: \(container.knownHosts)}
                   testHost: true
-                  testing: {torOptions: ["DisableNetwork 1"]}\(packages.map { "\n  packages: \($0)" } ?? "")
+                  testing: {torOptions: [\(options)]}\(packages.map { "\n  packages: \($0)" } ?? "")\(
+                    onionbalance.map { "\n  onionbalance: {binary: \($0)}" } ?? "")
 
                 """
         }
@@ -60,6 +70,34 @@ final class SystemdSandbox: Sendable {
 
     func reconcile(_ extra: [String] = []) async throws -> OnionOpsBinary.Result {
         try await onionops(["reconcile", manifests, "--identity", identity] + extra)
+    }
+
+    /// The manifests loaded, validated and opened in this process, for a
+    /// test that reconciles with the real `Reconciler` and hooks into its
+    /// steps (fault injection) instead of running the binary.
+    func load() async throws -> (topology: Topology, keyring: Keyring) {
+        let loaded = await ManifestLoader().load(from: FolderManifestSource(path: manifests))
+        guard loaded.isValid else { throw Failure(description: loaded.diagnostics.map(\.description).joined()) }
+        let keyring = try await Keyring.open(
+            for: loaded.topology, store: SealedKeyStore(folder: manifests + "/keys"), identityFile: identity,
+            withKeyFiles: true)
+        return (loaded.topology, keyring)
+    }
+
+    /// `topology` rendered and reconciled in this process, with `hooks`
+    /// before each step.
+    func apply(_ topology: Topology, keyring: Keyring, hooks: ApplyHooks = .none, commit: String) async throws
+        -> [HostReport]
+    {
+        let errors = Validator().validate(topology).filter { $0.severity == .error }
+        guard errors.isEmpty else { throw Failure(description: errors.map(\.description).joined(separator: "\n")) }
+        let desired = try Renderer(identities: keyring.identities, keys: keyring.material).render(topology)
+        return await Reconciler(options: ReconcileOptions(commit: commit, hooks: hooks))
+            .apply(desired, hosts: topology.hosts)
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
     }
 
     func remove() { folder.remove() }

@@ -6,6 +6,13 @@
 #
 #   container.sh start NAME INDEX IMAGE DIR   prints "ADDRESS"
 #   container.sh stop  NAME DIR
+#   container.sh machine-address up|down
+#
+# `machine-address up` adds 10.78.0.1/32 to this machine's loopback (no
+# dummy link module here): a private Tor network or an upstream site
+# listening there is reached from every container (each routes 10.78.0.0/24
+# to its end of the pair, and nothing else) and from this machine; no other
+# machine routes to it.
 #
 # NAME: at most 11 characters (the machine's side of the pair is "vo-NAME").
 # INDEX 1..250: the container is 10.78.INDEX.2, the machine 10.78.INDEX.1.
@@ -17,7 +24,17 @@
 # /etc/sudoers.d/onionops) and repo (the apt repository, bound at
 # /srv/onionops-test-repo); the script adds its own files there.
 set -euo pipefail
-cmd=$1 name=$2
+cmd=$1 name=${2:-}
+if [ "$cmd" = machine-address ]; then
+    case $name in
+    up)
+        ip addr replace 10.78.0.1/32 dev lo
+        ;;
+    down) ip addr del 10.78.0.1/32 dev lo 2>/dev/null || true ;;
+    *) echo "usage: container.sh machine-address up|down" >&2; exit 2 ;;
+    esac
+    exit 0
+fi
 netns=oo-$name
 link=vo-$name
 # This machine mounts cgroup v1 hierarchies with a cgroup2 one beside them:
@@ -46,6 +63,9 @@ start)
     if [ "$(cat /proc/sys/fs/inotify/max_user_instances)" -lt 1024 ]; then
         echo 1024 >/proc/sys/fs/inotify/max_user_instances
     fi
+    # Whatever is not a container's own /30 (one stopped, or its link
+    # down) is unreachable here, never sent to this machine's gateway.
+    ip route replace unreachable 10.78.0.0/16
     ip netns add "$netns"
     ip link add "$link" type veth peer name host0 netns "$netns"
     ip addr add "10.78.$index.1/30" dev "$link"
@@ -53,6 +73,9 @@ start)
     ip -n "$netns" addr add "$address/30" dev host0
     ip -n "$netns" link set host0 up
     ip -n "$netns" link set lo up
+    # Only the machine's test address, no default route: nothing the
+    # container sends can be forwarded anywhere.
+    ip -n "$netns" route add 10.78.0.0/24 via "10.78.$index.1"
     printf 'ListenAddress %s\n' "$address" >"$dir/20-listen.conf"
     mkdir -p "$dir/upper" "$dir/work" "$dir/root"
     mount -t overlay overlay -o "lowerdir=$image,upperdir=$dir/upper,workdir=$dir/work" "$dir/root"
@@ -113,7 +136,7 @@ stop)
     teardown "$dir"
     ;;
 *)
-    echo "usage: container.sh start NAME INDEX IMAGE DIR | stop NAME DIR" >&2
+    echo "usage: container.sh start NAME INDEX IMAGE DIR | stop NAME DIR | machine-address up|down" >&2
     exit 2
     ;;
 esac

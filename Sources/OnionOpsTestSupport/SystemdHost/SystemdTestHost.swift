@@ -37,6 +37,28 @@ public final class SystemdTestHost: Sendable {
     public static var imageDirectory: String { RepositoryPaths.root.path + "/.build/systemd-host" }
     static var scripts: String { RepositoryPaths.root.path + "/Tests/systemd-host" }
 
+    /// The machine's address every container reaches (10.78.0.0/24 is
+    /// routed to each container's end of its pair), once
+    /// `exposeMachineAddress` has put it on the loopback: a private Tor
+    /// network and an upstream site listen there for tors and nginx inside.
+    public static let machineAddress = "10.78.0.1"
+
+    /// Puts `machineAddress` on this machine (idempotent).
+    public static func exposeMachineAddress() async throws {
+        let made = try await Spawn.capture(
+            "\(scripts)/container.sh", ["machine-address", "up"], environment: .inherited, mergeErrors: true)
+        guard made.status == 0 else {
+            throw Failure(
+                description: "container.sh machine-address up: \(String(decoding: made.stdout, as: UTF8.self))")
+        }
+    }
+
+    /// Takes `machineAddress` away again.
+    public static func removeMachineAddress() async {
+        _ = try? await Spawn.capture(
+            "\(scripts)/container.sh", ["machine-address", "down"], environment: .inherited, mergeErrors: true)
+    }
+
     /// Builds the images unless they are up to date.
     public static func ensureImages() async throws {
         let built = try await Spawn.capture(

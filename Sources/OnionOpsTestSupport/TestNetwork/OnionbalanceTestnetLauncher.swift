@@ -28,7 +28,8 @@ public enum OnionbalanceTestnetLauncher {
         return path
     }
 
-    static func script(bootstrapTimeoutSeconds: Int) -> String {
+    /// The launcher's text (a test installs it in a systemd container).
+    public static func script(bootstrapTimeoutSeconds: Int = 120) -> String {
         """
         #!/usr/bin/python3
         # Onionbalance on a private Tor test network (written by OnionOps' TestNetwork).

@@ -6,7 +6,8 @@ import Synchronization
     import Glibc
 #endif
 
-/// A private Tor network on 127.0.0.1, offline: 3 directory authorities,
+/// A private Tor network on 127.0.0.1 (or another address of this
+/// machine), offline: 3 directory authorities,
 /// 3 relays (Onionbalance 0.2.2 needs at least 6 HSDirs, and authorities
 /// count) and 1 client, made the way shared/TEST-NETWORK.md measured it.
 ///
@@ -76,22 +77,25 @@ public final class TestNetwork: Sendable {
     /// `owner`: the process whose end stops every node (tor's
     /// `__OwningControllerProcess`); this process by default, a longer-lived
     /// one for `make demo`.
-    public static func start(relayCount: Int = 3, timeoutSeconds: Double = 120, owner: Int32? = nil) async throws
-        -> TestNetwork
-    {
+    /// `address`: where authorities and relays listen and what they
+    /// publish; another machine address than 127.0.0.1 lets tors in
+    /// systemd containers join (it must exist on this machine).
+    public static func start(
+        relayCount: Int = 3, timeoutSeconds: Double = 120, owner: Int32? = nil, address: String = "127.0.0.1"
+    ) async throws -> TestNetwork {
         let begin = Date()
         let folder = try TemporaryFolder(prefix: "oo-tn")
         let authorityCount = 3
-        let ports = try TestNetworkPorts.allocate(authorityCount * 2 + relayCount + 1)
+        let ports = try TestNetworkPorts.allocate(authorityCount * 2 + relayCount + 1, on: [address])
         var authorities = (0..<authorityCount).map { index in
             TestNetworkNode(
                 role: .authority, nickname: "ooauth\(index)", directory: folder.path + "/a\(index)",
-                orPort: ports[index * 2], dirPort: ports[index * 2 + 1])
+                orPort: ports[index * 2], dirPort: ports[index * 2 + 1], address: address)
         }
         let relays = (0..<relayCount).map { index in
             TestNetworkNode(
                 role: .relay, nickname: "oorelay\(index)", directory: folder.path + "/r\(index)",
-                orPort: ports[authorityCount * 2 + index])
+                orPort: ports[authorityCount * 2 + index], address: address)
         }
         let client = TestNetworkNode(
             role: .client, nickname: "ooclient", directory: folder.path + "/c", socksPort: ports[ports.count - 1])
@@ -171,7 +175,7 @@ public final class TestNetwork: Sendable {
                 "/usr/bin/tor-gencert",
                 [
                     "--create-identity-key", "--passphrase-fd", "0", "-m", "12",
-                    "-a", "127.0.0.1:\(node.dirPort ?? 0)",
+                    "-a", "\(node.address):\(node.dirPort ?? 0)",
                     "-i", keys + "/authority_identity_key", "-s", keys + "/authority_signing_key",
                     "-c", keys + "/authority_certificate",
                 ],
@@ -241,7 +245,8 @@ public final class TestNetwork: Sendable {
         var missing = nicknames
         while Date() < deadline {
             for authority in authorities {
-                let url = "http://127.0.0.1:\(authority.dirPort ?? 0)/tor/status-vote/current/consensus-microdesc"
+                let url =
+                    "http://\(authority.address):\(authority.dirPort ?? 0)/tor/status-vote/current/consensus-microdesc"
                 guard let result = try? Command.capture("/usr/bin/curl", ["-s", "--max-time", "3", url]),
                     result.exitCode == 0
                 else { continue }

@@ -25,11 +25,16 @@ public struct TestNetworkNode: Sendable, Hashable {
     public var fingerprint: String?
     /// The authority's v3 identity (its certificate's fingerprint line).
     public var v3Identity: String?
+    /// The IPv4 address authorities and relays listen on and publish:
+    /// 127.0.0.1, or a machine address that systemd containers reach. The
+    /// client's SOCKS port stays on 127.0.0.1.
+    public var address: String
 
     public init(
         role: Role, nickname: String, directory: String, orPort: Int? = nil, dirPort: Int? = nil,
-        socksPort: Int? = nil
+        socksPort: Int? = nil, address: String = "127.0.0.1"
     ) {
+        self.address = address
         self.role = role
         self.nickname = nickname
         self.directory = directory
@@ -46,12 +51,12 @@ public struct TestNetworkNode: Sendable, Hashable {
     /// Where tor-gencert puts an authority's keys, and where tor reads them.
     public var keysDirectory: String { directory + "/keys" }
 
-    /// `DirAuthority <nick> orport=<p> no-v2 v3ident=<id> 127.0.0.1:<dirport>
+    /// `DirAuthority <nick> orport=<p> no-v2 v3ident=<id> <address>:<dirport>
     /// <fingerprint>`, for an authority whose keys exist.
     public var dirAuthorityLine: String? {
         guard role == .authority, let orPort, let dirPort, let v3Identity, let fingerprint else { return nil }
         return "DirAuthority \(nickname) orport=\(orPort) no-v2 v3ident=\(v3Identity) "
-            + "127.0.0.1:\(dirPort) \(fingerprint)"
+            + "\(address):\(dirPort) \(fingerprint)"
     }
 
     /// Lines every tor in the network needs, the nodes and the tors under
@@ -92,8 +97,8 @@ public struct TestNetworkNode: Sendable, Hashable {
         case .relay, .authority:
             lines += [
                 "ContactInfo onionops-test-network",
-                "Address 127.0.0.1",
-                "ORPort 127.0.0.1:\(orPort ?? 0)",
+                "Address \(address)",
+                "ORPort \(address):\(orPort ?? 0)",
                 "SocksPort 0",
                 "ExitRelay 0",
                 "AssumeReachable 1",
@@ -101,7 +106,7 @@ public struct TestNetworkNode: Sendable, Hashable {
         }
         if role == .authority {
             lines += [
-                "DirPort 127.0.0.1:\(dirPort ?? 0)",
+                "DirPort \(address):\(dirPort ?? 0)",
                 "AuthoritativeDirectory 1",
                 "V3AuthoritativeDirectory 1",
                 "TestingDirAuthVoteExit *",
