@@ -172,7 +172,12 @@ struct HostSession: Sendable {
         events(.rollingBack(host: host.name, reason: reason))
         // A connection that dropped mid-apply often comes back: try the
         // rollback again a few times before leaving the host to a person.
+        var attempts = 0
         for delay in [1, 2, 4, 8] {
+            attempts += 1
+            // Each attempt says only its own outcome: one that goes through
+            // after the host came back does not keep an earlier "failed".
+            report.failure = reason
             let unreachable: Bool
             if let lost = await ensureLock() {
                 // A dropped connection takes the lock's holder on the host
@@ -191,6 +196,9 @@ struct HostSession: Sendable {
             guard report.status == .rollbackFailed, unreachable else { break }
             events(.rollingBack(host: host.name, reason: "host unreachable; retrying the rollback in \(delay) s"))
             try? await Task.sleep(for: .seconds(delay))
+        }
+        if report.status == .rolledBack, attempts > 1 {
+            report.notes.append("rolled back on attempt \(attempts), once the host answered again")
         }
         switch report.status {
         case .rolledBack: return .succeeded
