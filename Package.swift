@@ -32,6 +32,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // reconcile's live per-host lines on a terminal (ephemeral output,
+        // colours).
+        .package(url: "https://github.com/vapor/console-kit", from: "4.16.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
@@ -235,6 +238,7 @@ let package = Package(
                 "OnionOpsDaemon",
                 "OnionOpsEngine",
                 "OnionOpsPresentation",
+                .product(name: "ConsoleKitTerminal", package: "console-kit"),
                 "OnionOpsImport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),

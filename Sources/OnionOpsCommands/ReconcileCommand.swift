@@ -36,6 +36,10 @@ struct ReconcileCommand: AsyncParsableCommand {
             (every file's hash, mode and owner, every daemon up, no apply pending), nothing is \
             decrypted or rendered: each host is reported in sync. --full skips that shortcut.
 
+            On a terminal, each host has one live line (its step and the time since it began), \
+            and failures, rollbacks and results stay on screen; piped or logged, every step is a \
+            line on stderr. Colours follow NO_COLOR (set it to anything to turn them off).
+
             Exit codes: 0 in sync or applied; 1 error (invalid manifests, unreachable host, failed \
             rollback); 2 changes pending (--dry-run); 3 a host failed and was rolled back.
 
@@ -108,11 +112,20 @@ struct ReconcileCommand: AsyncParsableCommand {
             Console.err("error: \(error)")
             throw ExitCode(1)
         }
+        // On a terminal, one live line per host; otherwise (a pipe, a log,
+        // CI) the line-per-step log on stderr.
+        let live = text && LiveProgress.isAvailable() ? LiveProgress() : nil
         let progress: @Sendable (ReconcileEvent) -> Void = { event in
             log?.record(event)
-            if text { ReconcileProgress.print(event) }
+            if let live {
+                live.record(event)
+            } else if text {
+                ReconcileProgress.print(event)
+            }
         }
+        live?.start()
         defer {
+            live?.finish()
             do throws(EventLog.Failure) {
                 try log?.flush()
             } catch {
@@ -121,12 +134,14 @@ struct ReconcileCommand: AsyncParsableCommand {
         }
         if dryRun {
             let reports = await engine.plan(deployment, parallel: parallel, events: progress)
+            live?.finish()
             let report = PlanReport(reports, revision: deployment.revision, dryRun: true)
             Console.out(text ? report.text(summaryOnly: summary) : JSONOutput.render(report))
             throw ExitCode(ReconcileExit.dryRunCode(reports))
         }
         Console.err("reconciling \(deployment.hosts.count) hosts to \(deployment.revision)")
         let reports = await engine.apply(deployment, parallel: parallel, pruneKeys: pruneKeys, events: progress)
+        live?.finish()
         let report = PlanReport(reports, revision: deployment.revision, dryRun: false)
         Console.out(text ? report.resultText() : JSONOutput.render(report))
         throw ExitCode(ReconcileExit.code(reports))
