@@ -35,6 +35,8 @@ let package = Package(
         // reconcile's live per-host lines on a terminal (ephemeral output,
         // colours).
         .package(url: "https://github.com/vapor/console-kit", from: "4.16.0"),
+        // `watch`'s status page: server-rendered HTML.
+        .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
@@ -177,7 +179,8 @@ let package = Package(
             name: "OnionOpsDaemon",
             dependencies: [
                 "OnionOpsCore", "OnionOpsReconcile", "OnionOpsGit", "OnionOpsManifest", "OnionOpsRender",
-                "OnionOpsSecrets", "OnionOpsHosts", "OnionOpsEngine",
+                "OnionOpsSecrets", "OnionOpsHosts", "OnionOpsEngine", "OnionOpsPresentation",
+                .product(name: "Plot", package: "Plot"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -30,7 +30,13 @@ public actor WatchController {
     private var good: Good?
     private var started = ContinuousClock.now
     /// One line about the last reconcile, for /healthz.
-    public private(set) var lastResult = "starting"
+    public private(set) var lastResult = "starting" {
+        didSet { fleet.lastResult = lastResult }
+    }
+    /// What the status page shows.
+    public private(set) var fleet = FleetStatus()
+    /// The topology drawn by Graphviz, for the revision it was drawn from.
+    private var drawing: (revision: String, svg: String?)?
 
     public init(
         source: any RevisionSource, engine: Engine, options: WatchOptions, metrics: WatchMetrics, logger: Logger
@@ -43,7 +49,18 @@ public actor WatchController {
         machine = WatchMachine(
             minInterval: options.minInterval, backoff: options.backoff, maxBackoff: options.maxBackoff)
         (jobs, queue) = AsyncStream.makeStream(of: WatchMachine.Job.self)
+        // The page refreshes as often as there is news: a drift check, at
+        // most every minute, at least every 5 s.
+        fleet.refreshSeconds = Int(min(max(options.driftInterval.components.seconds, 5), 60))
     }
+
+    /// The status page, as the hosts were last read.
+    public func statusPage() -> String {
+        StatusPage.render(fleet, graph: drawing?.svg != nil)
+    }
+
+    /// The topology as SVG; nil until drawn, or without Graphviz.
+    public func graph() -> String? { drawing?.svg }
 
     private var selection: HostSelection { HostSelection(options.hosts) }
 
@@ -150,12 +167,17 @@ public actor WatchController {
             for host in inSync {
                 metrics.reconciled(host: host.host, result: HostStatus.inSync.rawValue)
                 metrics.applied(host: host.host, revision: revision)
+                fleet.update(host: host.host) {
+                    $0.lastReconcile = FleetStatus.Reconcile(
+                        at: Date(), revision: short, status: HostStatus.inSync.rawValue)
+                }
             }
             logger.info(
                 "\(inSync.count) hosts unchanged since their last apply from these inputs; nothing to render")
             metrics.took(ContinuousClock.now - started)
             good = Good(snapshot: snapshot, deployment: nil)
             lastResult = "revision \(short) applied (in sync)"
+            await refreshStatus(snapshot)
             return .applied(revision)
         }
         let deployment: Deployment
@@ -175,6 +197,7 @@ public actor WatchController {
             // revision off the hosts' line of history is refused.
             guard error.revision != nil else { return .deferred }
             lastResult = "revision \(short) refused: \(error.message)"
+            fleet.refuse(short, reason: error.message, at: Date())
             return .refused(revision)
         }
         let logger = self.logger
@@ -186,6 +209,10 @@ public actor WatchController {
         var healthy = true
         for report in reports {
             metrics.reconciled(host: report.host, result: report.status.rawValue)
+            fleet.update(host: report.host) {
+                $0.lastReconcile = FleetStatus.Reconcile(
+                    at: Date(), revision: short, status: report.status.rawValue, failure: report.failure)
+            }
             switch report.status {
             case .applied, .inSync:
                 metrics.applied(host: report.host, revision: revision)
@@ -196,9 +223,13 @@ public actor WatchController {
             }
         }
         metrics.took(ContinuousClock.now - started)
-        guard healthy else { return .failed(revision) }
+        guard healthy else {
+            await refreshStatus(good?.snapshot ?? snapshot)
+            return .failed(revision)
+        }
         good = Good(snapshot: snapshot, deployment: deployment)
         lastResult = "revision \(short) applied"
+        await refreshStatus(snapshot)
         return .applied(revision)
     }
 
@@ -211,9 +242,12 @@ public actor WatchController {
             for diagnostic in error.diagnostics { logger.error("\(diagnostic)") }
             logger.error("revision \(short) is invalid: nothing applied; hosts stay where they are")
             lastResult = "revision \(short) invalid: \(error.diagnostics.count) errors"
+            fleet.refuse(
+                short, reason: error.diagnostics.map { "\($0)" }.joined(separator: "\n"), at: Date())
         default:
             logger.error("revision \(short): \(error.message)")
             lastResult = "revision \(short): \(error.message)"
+            fleet.refuse(short, reason: error.message, at: Date())
         }
         metrics.refused(reason: error.code.rawValue)
         return .refused(snapshot.id)
@@ -245,6 +279,7 @@ public actor WatchController {
                 (report.plan?.changes.count ?? 0) + (report.plan?.daemons.count ?? 0)
                 + (report.plan?.directories.count ?? 0)
             metrics.drift(host: report.host, changes: changes)
+            fleet.update(host: report.host) { $0.driftChanges = changes }
             if report.status == .unreachable || report.status == .error {
                 logger.error("drift check: \(report.host): \(report.failure ?? report.status.rawValue)")
             } else if changes > 0, let plan = report.plan {
@@ -268,8 +303,27 @@ public actor WatchController {
                 logger.info("self-heal: \(report.host): \(report.status.rawValue)")
                 if report.status == .applied || report.status == .inSync {
                     metrics.drift(host: report.host, changes: 0)
+                    fleet.update(host: report.host) { $0.driftChanges = 0 }
                 }
             }
         }
+        await refreshStatus(good.snapshot)
+    }
+
+    /// Reads every host for the status page (revision, generation, drift,
+    /// daemons, each publisher's status socket) and, for a new revision,
+    /// the projects and the drawing.
+    private func refreshStatus(_ snapshot: RevisionSnapshot) async {
+        fleet.revision = "\(snapshot.revision.shortID) (\(snapshot.revision.summary))"
+        if drawing?.revision != snapshot.id, let topology = try? await engine.topology(snapshot) {
+            fleet.projects = FleetStatus.Project.of(topology)
+            drawing = (snapshot.id, await StatusGraph.svg(topology))
+        }
+        guard
+            let (_, health) = try? await engine.status(
+                snapshot, hosts: selection, parallel: options.parallel, publishers: true)
+        else { return }
+        for host in health { fleet.update(host: host.host) { $0.health = host } }
+        fleet.read = Date()
     }
 }

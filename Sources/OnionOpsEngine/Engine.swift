@@ -231,7 +231,10 @@ public struct Engine: Sendable {
 
     // MARK: Status, history, rollback (no keys)
 
-    public func status(_ snapshot: RevisionSnapshot, hosts selection: HostSelection, parallel: Int = 10)
+    /// `publishers`: also each running publisher's status socket.
+    public func status(
+        _ snapshot: RevisionSnapshot, hosts selection: HostSelection, parallel: Int = 10, publishers: Bool = false
+    )
         async throws(EngineError)
         -> (hosts: [Host], health: [HostHealth])
     {
@@ -239,7 +242,7 @@ public struct Engine: Sendable {
         let hosts = try selection.resolve(in: topology, source: snapshot.revision.folder)
         let connector = connector
         let results = await HostFanOut.map(hosts, parallel: parallel) { host in
-            var health = await HostHealth.read(host: host, connector: connector)
+            var health = await HostHealth.read(host: host, connector: connector, publishers: publishers)
             guard health.reachable, health.error == nil, health.generation != nil else { return health }
             // The placed certificates: public, so status needs no identity.
             let expiries = await CertificateCheck.read(

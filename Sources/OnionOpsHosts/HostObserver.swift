@@ -141,12 +141,7 @@ public struct HostObserver: Sendable {
         return version
     }
 
-    /// The publisher's status socket, reached like tor's control socket.
     private func statusSocket(balancer: String) async -> OnionbalanceStatus? {
-        guard let socket = try? await transport.forwardSocket(HostLayout.publisherStatusSocket(balancer: balancer))
-        else { return nil }
-        let status = try? await OnionbalanceStatus.query(socketPath: socket)
-        await transport.releaseSocket(socket)
-        return status
+        await OnionbalanceStatus.read(balancer: balancer, transport: transport)
     }
 }

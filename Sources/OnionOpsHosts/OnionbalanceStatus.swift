@@ -1,4 +1,5 @@
 import Foundation
+public import OnionOpsCore
 
 #if canImport(Glibc)
     import Glibc
@@ -11,8 +12,8 @@ import Foundation
 /// The shape is onionbalance 0.2.x's `hs_v3/status.py`: a connection gets
 /// one JSON object, then EOF. Times are its UTC strings,
 /// `YYYY-MM-DD HH:MM:SS`, kept as given.
-public struct OnionbalanceStatus: Sendable, Hashable {
-    public struct Service: Sendable, Hashable {
+public struct OnionbalanceStatus: Sendable, Hashable, Encodable {
+    public struct Service: Sendable, Hashable, Encodable {
         /// The frontend, with `.onion` (as Onionbalance derives it from the
         /// key).
         public var onionAddress: String
@@ -33,7 +34,7 @@ public struct OnionbalanceStatus: Sendable, Hashable {
     }
 
     /// One backend.
-    public struct Instance: Sendable, Hashable {
+    public struct Instance: Sendable, Hashable, Encodable {
         public var onionAddress: String
         /// When its descriptor last arrived; nil if never.
         public var descriptorReceived: String?
@@ -130,5 +131,18 @@ public struct OnionbalanceStatus: Sendable, Hashable {
             throw Failure(description: error.description)
         }
         throw Failure(description: "status answer over \(limit) bytes")
+    }
+}
+
+extension OnionbalanceStatus {
+    /// A publisher's status socket on its host, reached like tor's control
+    /// socket (directly on a local host, forwarded over SSH, through the
+    /// root relay with sudo); nil when it does not answer.
+    public static func read(balancer: String, transport: any HostTransport) async -> OnionbalanceStatus? {
+        guard let socket = try? await transport.forwardSocket(HostLayout.publisherStatusSocket(balancer: balancer))
+        else { return nil }
+        let status = try? await query(socketPath: socket)
+        await transport.releaseSocket(socket)
+        return status
     }
 }

@@ -10,6 +10,12 @@ public struct HostHealth: Sendable, Encodable {
         public var pid: Int32?
         /// `running`, `stopped`, or for publishers their state.
         public var state: String
+
+        public init(instance: String, pid: Int32?, state: String) {
+            self.instance = instance
+            self.pid = pid
+            self.state = state
+        }
     }
 
     public var host: String
@@ -30,6 +36,15 @@ public struct HostHealth: Sendable, Encodable {
     public var certificates: [String] = []
     /// A placed certificate has expired: browsers refuse the site.
     public var certificateExpired = false
+    /// Each running publisher's own report (its status socket), by
+    /// balancer, when asked for: the backends it has seen and when it last
+    /// tried to publish.
+    public var publishers: [String: OnionbalanceStatus] = [:]
+
+    public init(host: String, reachable: Bool) {
+        self.host = host
+        self.reachable = reachable
+    }
 
     /// Healthy: applied, no drift, every daemon up (a publisher that cannot
     /// publish for want of a consensus counts as up, with a note).
@@ -38,8 +53,11 @@ public struct HostHealth: Sendable, Encodable {
             && daemons.allSatisfy { $0.state != "stopped" && !$0.state.hasPrefix("failed") }
     }
 
-    /// Reads a host's health in one observation.
-    public static func read(host: Host, connector: any HostConnecting = .system) async -> HostHealth {
+    /// Reads a host's health in one observation; with `publishers`, also
+    /// asks each running publisher's status socket.
+    public static func read(host: Host, connector: any HostConnecting = .system, publishers: Bool = false) async
+        -> HostHealth
+    {
         let transport = connector.transport(for: host)
         var health = HostHealth(host: host.name, reachable: true)
         do {
@@ -47,6 +65,13 @@ public struct HostHealth: Sendable, Encodable {
             let observed = try await HostObservation.read(
                 HostObservation.Request(lock: true), host: host, transport: transport, supervisor: supervisor)
             health = HostHealth(observed)
+            guard publishers, let current = observed.current else { return health }
+            for instance in current.state.instances where observed.daemons[instance]?.pid != nil {
+                guard case .publisher(let balancer, _) = instance else { continue }
+                if let status = await OnionbalanceStatus.read(balancer: balancer, transport: transport) {
+                    health.publishers[balancer] = status
+                }
+            }
         } catch {
             health.reachable = error.code != .unreachable
             health.error = error.description
