@@ -34,8 +34,9 @@ struct WatchCommand: AsyncParsableCommand {
 
             GET /metrics serves Prometheus metrics (reconciles per host and result, durations, \
             drift per host, the applied revision, last success time, refused revisions, refused \
-            POSTs); GET \
-            /healthz says how the last reconcile went. SIGTERM or SIGINT stops it after the \
+            POSTs); GET /healthz says how the last reconcile went; GET /status is a page for a \
+            person (hosts, daemons, drift, publishers, the topology drawn by Graphviz, refused \
+            revisions), behind the trigger token (a browser sends it as the Basic password). SIGTERM or SIGINT stops it after the \
             reconcile in hand. Examples/systemd has a unit for it.
 
             Example:
@@ -57,7 +58,7 @@ struct WatchCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Correct drift, not only report it.")
     var selfHeal = false
 
-    @Option(name: .long, help: "Address for /trigger, /webhook, /metrics and /healthz (host:port).")
+    @Option(name: .long, help: "Address for /trigger, /webhook, /status, /metrics and /healthz (host:port).")
     var listen = "127.0.0.1:9477"
 
     @Option(name: .long, help: "A file holding the webhook secret (without it, /webhook is off).")
