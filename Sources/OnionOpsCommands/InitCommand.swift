@@ -82,6 +82,7 @@ struct InitCommand: AsyncParsableCommand {
                 topology: topology, hosts: hostNames, onion: key.address.description, upstream: upstream,
                 sandboxRoot: sandbox, identityPath: identityPath)
             try await write(repository, key: key, recipient: recipient, to: absolute)
+            if let sandbox { try await Self.makeSandboxRoots(sandbox, hosts: hostNames) }
             let manifests = absolute + "/manifests"
             let intake = await ManifestIntake.load(manifests)
             guard intake.isValid else {
@@ -103,6 +104,22 @@ struct InitCommand: AsyncParsableCommand {
         } catch let error as InitError {
             Console.err("error: \(error.message)")
             throw ExitCode(1)
+        }
+    }
+
+    /// Each sandbox host's root folder, as a provisioned server has its
+    /// `/`: a reconcile refuses a host whose root is missing.
+    static func makeSandboxRoots(_ root: String, hosts: [String]) async throws {
+        try await BlockingPool.shared.run { () throws(InitError) in
+            for host in hosts {
+                do {
+                    try FileManager.default.createDirectory(
+                        atPath: root + "/" + host, withIntermediateDirectories: true,
+                        attributes: [.posixPermissions: 0o755])
+                } catch {
+                    throw InitError(message: "cannot make the sandbox host folder \(root)/\(host): \(error)")
+                }
+            }
         }
     }
 

@@ -40,8 +40,10 @@ import Testing
         #expect(validated.succeeded, "\(validated.output)")
         let checked = try await Self.onionops(["keys", "check", repository + "/manifests", "--identity", identity])
         #expect(checked.succeeded, "\(checked.output)")
+        // init made each sandbox host's root, as a reconcile needs it.
         for host in topology.defaultHosts {
-            try manager.createDirectory(atPath: sandbox + "/" + host, withIntermediateDirectories: true)
+            var folder: ObjCBool = false
+            #expect(manager.fileExists(atPath: sandbox + "/" + host, isDirectory: &folder) && folder.boolValue, "\(host)")
         }
         let plan = try await Self.onionops([
             "reconcile", repository + "/manifests", "--dry-run", "--summary", "--identity", identity,
