@@ -43,7 +43,8 @@ import Testing
         // init made each sandbox host's root, as a reconcile needs it.
         for host in topology.defaultHosts {
             var folder: ObjCBool = false
-            #expect(manager.fileExists(atPath: sandbox + "/" + host, isDirectory: &folder) && folder.boolValue, "\(host)")
+            #expect(
+                manager.fileExists(atPath: sandbox + "/" + host, isDirectory: &folder) && folder.boolValue, "\(host)")
         }
         let plan = try await Self.onionops([
             "reconcile", repository + "/manifests", "--dry-run", "--summary", "--identity", identity,
