@@ -12,16 +12,21 @@ DEBIAN_PACKAGES := libgit2-dev libyaml-dev pkg-config tor nginx onionbalance \
 	openssh-client openssh-server age git curl strace logrotate \
 	libnginx-mod-http-subs-filter libnginx-mod-http-headers-more-filter libnginx-mod-http-lua
 
-.PHONY: all deps build demo demo-offline demo-stop test unit e2e robustness security systemd-e2e lint format clean help bench bench-ansible bench-proxy bench-tools
+.PHONY: all deps build demo demo-offline demo-stop test unit e2e robustness security systemd-e2e lint format clean help bench bench-ansible bench-proxy bench-tools deb deb-binary deb-test
 
 # The proxy parity tests' DNS server for the CDN name (dnsmasq binary only,
 # no system service).
 DEBIAN_PACKAGES += dnsmasq-base
 # The end-to-end browser test: headless Chromium over the test Tor network.
 DEBIAN_PACKAGES += chromium
+# watch's status page draws the topology with Graphviz's dot.
+DEBIAN_PACKAGES += graphviz
 # make systemd-e2e: real systemd hosts in systemd-nspawn containers, their
 # images built by debootstrap, their apt repository indexed by dpkg-scanpackages.
 DEBIAN_PACKAGES += systemd-container debootstrap dpkg-dev iproute2
+# make deb: lintian checks the package (dpkg-dev above builds it:
+# dpkg-shlibdeps, dpkg-deb).
+DEBIAN_PACKAGES += lintian
 
 all: build
 
@@ -35,6 +40,8 @@ help:
 	@echo "make robustness  SIGKILL crash consistency, manifest fuzzer, concurrent reconcilers"
 	@echo "make security  the hardening review's attacks, each acted out (daemon users, a second process, forged commits)"
 	@echo "make systemd-e2e  real systemd hosts (systemd-nspawn containers) over SSH, as root and as a sudo user"
+	@echo "make deb     the controller as a Debian package: .build/deb/onionops_VERSION_amd64.deb, checked by lintian"
+	@echo "make deb-test  install that package into a clean Debian 12 systemd container and check it (watch, dpkg -r, dpkg -P)"
 	@echo "make bench   release benchmarks; writes Benchmarks/RESULTS.md"
 	@echo "make deps    install missing Debian packages (as root)"
 	@echo "make build   debug build of the onionops binary"
@@ -140,6 +147,29 @@ systemd-e2e: deps
 	$(SWIFT) build --build-tests
 	Tests/systemd-host/build-images.sh .build/systemd-host
 	ONIONOPS_SYSTEMD=1 $(RUN_TESTS) 1200 $(LINES) $(SWIFT) test --skip-build --no-parallel --filter OnionOpsSystemdTests
+
+# The controller as a Debian package: the static-stdlib release binary,
+# man pages, completions, systemd units and /etc/onionops/onionops.env
+# (packaging/deb/build.sh; lintian errors fail it).
+DEB_VERSION = $(shell sed -n 's/.*static let current *= *"\([^"]*\)".*/\1/p' Sources/OnionOpsEngine/OnionOpsVersion.swift)
+DEB_FILE = .build/deb/onionops_$(DEB_VERSION)_amd64.deb
+
+deb: deps
+	packaging/deb/build.sh $(CURDIR)
+
+# Only the package's release binary (about 12 minutes on 2 cores), in its
+# own build folder: .ci/run builds it at the lowest priority beside the test
+# suites, and make deb then finds it built.
+deb-binary:
+	DEB_BINARY_ONLY=1 packaging/deb/build.sh $(CURDIR)
+
+# The package installed by apt-get into a clean Debian 12 systemd container
+# (the systemd-e2e images), onionops-watch reconciling a repository there,
+# then dpkg -r and dpkg -P. Builds the package first only if it is missing.
+# Needs root.
+deb-test:
+	@[ -f $(DEB_FILE) ] || $(MAKE) deb
+	$(RUN_TESTS) 1200 $(LINES) packaging/deb/install-test.sh $(DEB_FILE)
 
 clean:
 	rm -rf .build

@@ -6,7 +6,9 @@
 #             from;
 #   OUT/full  bare plus tor, nginx (with the modules the renderer loads),
 #             Onionbalance and age;
-#   OUT/repo  a flat apt repository of those packages and their dependencies.
+#   OUT/repo  a flat apt repository of those packages and their dependencies,
+#             and of what the controller's Debian package needs
+#             (make deb-test installs it from there).
 #             Containers see it as their only apt source (bind-mounted at
 #             /srv/onionops-test-repo), so apt inside never reaches a network.
 # A stamp holding this script's hash skips a build that is up to date.
@@ -29,6 +31,12 @@ MIRROR=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev
 [ -n "$MIRROR" ] || MIRROR=$(awk '$1=="deb"{print $2; exit}' /etc/apt/sources.list)
 
 DAEMONS="tor nginx libnginx-mod-http-subs-filter libnginx-mod-http-headers-more-filter libnginx-mod-http-lua onionbalance age"
+# In the repository only, not installed in any image: what the onionops
+# package (make deb) Depends on beyond bare (libgit2 and libyaml, by
+# dpkg-shlibdeps; libc6, libgcc-s1, libstdc++6, zlib1g and openssh-client
+# are in bare), man-db for its pages, and git for the repository
+# packaging/deb/install-test.sh commits to.
+CONTROLLER="libgit2-1.5 libyaml-0-2 man-db git"
 
 echo "==> debootstrap bookworm into $OUT/bare (about 2 min)"
 # python3-cffi-backend: debootstrap does not resolve virtual packages, and
@@ -60,9 +68,9 @@ chroot "$bare" systemctl disable e2scrub_reap.service apt-daily.timer apt-daily-
 chroot "$bare" systemctl mask systemd-pstore.service systemd-ask-password-console.path \
     systemd-ask-password-wall.path >/dev/null 2>&1 || true
 
-echo "==> downloading $DAEMONS and their dependencies"
+echo "==> downloading $DAEMONS $CONTROLLER and their dependencies"
 chroot "$bare" apt-get update -qq
-chroot "$bare" apt-get install -y -qq --download-only $DAEMONS >/dev/null
+chroot "$bare" apt-get install -y -qq --download-only $DAEMONS $CONTROLLER >/dev/null
 mkdir -p "$OUT/repo"
 mv "$bare"/var/cache/apt/archives/*.deb "$OUT/repo/"
 (cd "$OUT/repo" && dpkg-scanpackages --multiversion . /dev/null 2>/dev/null >Packages)
