@@ -14,19 +14,9 @@ struct LiveProgressCLITests {
     @Test(
         "live rows redrawn in place, in colour; NO_COLOR keeps the rows and drops the colour; a pipe gets the step log")
     func terminal() throws {
-        let folder = try TemporaryFolder(prefix: "oo-lp")
-        let manifests = folder.path + "/manifests"
-        let roots = ["edge-1", "edge-2"].map { folder.path + "/" + $0 }
-        defer {
-            SandboxDaemons.kill(roots: roots)
-            folder.remove()
-        }
-        try FileManager.default.copyItem(atPath: RepositoryPaths.manifests.path, toPath: manifests)
-        let hosts = manifests + "/hosts.yaml"
-        try String(contentsOfFile: hosts, encoding: .utf8)
-            .replacingOccurrences(of: "/tmp/onionops-demo", with: folder.path)
-            .write(toFile: hosts, atomically: true, encoding: .utf8)
-        for root in roots { try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true) }
+        let demo = try DemoCopy(prefix: "oo-lp")
+        defer { demo.remove() }
+        let manifests = demo.manifests
         let reconcile = [
             OnionOpsBinary.url.path, "reconcile", manifests, "--identity", RepositoryPaths.demoIdentity.path,
         ]

@@ -16,18 +16,10 @@ struct ReconcileShortcutTests {
 
     @Test("taken when nothing changed; not taken after drift, a stopped daemon or a new input")
     func shortcut() throws {
-        let folder = try TemporaryFolder(prefix: "oo-sc")
-        let manifests = folder.path + "/manifests"
-        let roots = ["edge-1", "edge-2"].map { folder.path + "/" + $0 }
-        defer {
-            SandboxDaemons.kill(roots: roots)
-            folder.remove()
-        }
-        try FileManager.default.copyItem(atPath: RepositoryPaths.manifests.path, toPath: manifests)
-        try String(contentsOfFile: manifests + "/hosts.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "/tmp/onionops-demo", with: folder.path)
-            .write(toFile: manifests + "/hosts.yaml", atomically: true, encoding: .utf8)
-        for root in roots { try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true) }
+        let demo = try DemoCopy(prefix: "oo-sc")
+        defer { demo.remove() }
+        let manifests = demo.manifests
+        let roots = demo.roots
         let reconcile = ["reconcile", manifests, "--identity", RepositoryPaths.demoIdentity.path]
         func run(_ extra: [String] = []) throws -> OnionOpsBinary.Result {
             let result = try OnionOpsBinary.run(reconcile + extra)

@@ -10,18 +10,9 @@ import Testing
 struct UmaskCLITests {
     @Test("umask 077 in the calling shell: the local hosts apply and are healthy")
     func strictUmask() throws {
-        let folder = try TemporaryFolder(prefix: "oo-um")
-        let manifests = folder.path + "/manifests"
-        let roots = ["edge-1", "edge-2"].map { folder.path + "/" + $0 }
-        defer {
-            SandboxDaemons.kill(roots: roots)
-            folder.remove()
-        }
-        try FileManager.default.copyItem(atPath: RepositoryPaths.manifests.path, toPath: manifests)
-        try String(contentsOfFile: manifests + "/hosts.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "/tmp/onionops-demo", with: folder.path)
-            .write(toFile: manifests + "/hosts.yaml", atomically: true, encoding: .utf8)
-        for root in roots { try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true) }
+        let demo = try DemoCopy(prefix: "oo-um")
+        defer { demo.remove() }
+        let manifests = demo.manifests
         let reconcile = try Command.capture(
             "/bin/sh",
             [
