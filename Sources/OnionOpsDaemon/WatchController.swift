@@ -29,10 +29,8 @@ public actor WatchController {
     private var fetched: (snapshot: RevisionSnapshot, reason: String)?
     private var good: Good?
     private var started = ContinuousClock.now
-    /// One line about the last reconcile, for /healthz.
-    public private(set) var lastResult = "starting" {
-        didSet { fleet.lastResult = lastResult }
-    }
+    /// One line about the last reconcile, for /healthz and the status page.
+    public var lastResult: String { fleet.lastResult }
     /// What the status page shows.
     public private(set) var fleet = FleetStatus()
     /// The topology drawn by Graphviz, for the revision it was drawn from.
@@ -123,7 +121,7 @@ public actor WatchController {
             handle(event)
             if case .failed = event, case .failed(_, _, let retryAt)? = machine.memory.tried {
                 let wait = retryAt - ContinuousClock.now
-                lastResult = "revision \(revision.prefix(12)) failed on some hosts; retry in \(wait)"
+                fleet.lastResult = "revision \(revision.prefix(12)) failed on some hosts; retry in \(wait)"
                 logger.warning(
                     "revision \(revision.prefix(12)) failed on some hosts; next try in \(wait) or on a new revision")
             }
@@ -141,7 +139,7 @@ public actor WatchController {
             logger.error("cannot get a revision from \(source.description): \(error.message)")
             metrics.refused(reason: error.code.rawValue)
             if let id = error.revision, !machine.memory.refused.contains(id) {
-                lastResult = "revision \(id.prefix(12)) refused: \(error.message)"
+                fleet.lastResult = "revision \(id.prefix(12)) refused: \(error.message)"
             }
             handle(.fetchFailed(refused: error.revision))
             return
@@ -176,7 +174,7 @@ public actor WatchController {
                 "\(inSync.count) hosts unchanged since their last apply from these inputs; nothing to render")
             metrics.took(ContinuousClock.now - started)
             good = Good(snapshot: snapshot, deployment: nil)
-            lastResult = "revision \(short) applied (in sync)"
+            fleet.lastResult = "revision \(short) applied (in sync)"
             await refreshStatus(snapshot)
             return .applied(revision)
         }
@@ -196,7 +194,7 @@ public actor WatchController {
             // A host that could not be read is asked again next time; a
             // revision off the hosts' line of history is refused.
             guard error.revision != nil else { return .deferred }
-            lastResult = "revision \(short) refused: \(error.message)"
+            fleet.lastResult = "revision \(short) refused: \(error.message)"
             fleet.refuse(short, reason: error.message, at: Date())
             return .refused(revision)
         }
@@ -228,7 +226,7 @@ public actor WatchController {
             return .failed(revision)
         }
         good = Good(snapshot: snapshot, deployment: deployment)
-        lastResult = "revision \(short) applied"
+        fleet.lastResult = "revision \(short) applied"
         await refreshStatus(snapshot)
         return .applied(revision)
     }
@@ -241,12 +239,12 @@ public actor WatchController {
         case .invalidManifests:
             for diagnostic in error.diagnostics { logger.error("\(diagnostic)") }
             logger.error("revision \(short) is invalid: nothing applied; hosts stay where they are")
-            lastResult = "revision \(short) invalid: \(error.diagnostics.count) errors"
+            fleet.lastResult = "revision \(short) invalid: \(error.diagnostics.count) errors"
             fleet.refuse(
                 short, reason: error.diagnostics.map { "\($0)" }.joined(separator: "\n"), at: Date())
         default:
             logger.error("revision \(short): \(error.message)")
-            lastResult = "revision \(short): \(error.message)"
+            fleet.lastResult = "revision \(short): \(error.message)"
             fleet.refuse(short, reason: error.message, at: Date())
         }
         metrics.refused(reason: error.code.rawValue)

@@ -87,7 +87,9 @@ public struct HostObserver: Sendable {
                 case .publisher(let balancer, _):
                     let state = daemon.publisher ?? .stopped
                     var status: OnionbalanceStatus?
-                    if case .running = state { status = await statusSocket(balancer: balancer) }
+                    if case .running = state {
+                        status = await OnionbalanceStatus.read(balancer: balancer, transport: transport)
+                    }
                     observed.publishers.append(
                         ObservedHost.Publisher(
                             balancer: balancer, torPid: daemon.publisherTorPid, state: state, status: status))
@@ -141,7 +143,4 @@ public struct HostObserver: Sendable {
         return version
     }
 
-    private func statusSocket(balancer: String) async -> OnionbalanceStatus? {
-        await OnionbalanceStatus.read(balancer: balancer, transport: transport)
-    }
 }

@@ -2,6 +2,7 @@ import Foundation
 import OnionOpsCore
 import OnionOpsHosts
 import OnionOpsReconcile
+import OnionOpsSecrets
 import OnionOpsTestSupport
 import Synchronization
 import Testing
@@ -23,6 +24,23 @@ struct SystemdRollbackTests {
         return read.stdout
     }
 
+    /// Two systemd hosts (edge-1, edge-2 of manifests/) reached as deploy
+    /// with sudo, the manifests loaded in this process.
+    static func withManifests(
+        on indices: (Int, Int),
+        _ body: ([SystemdTestHost], SystemdSandbox, Topology, Keyring) async throws -> Void
+    ) async throws {
+        try await SystemdTestHost.with(
+            [("rb-edge-1", indices.0), ("rb-edge-2", indices.1)], sudoers: SudoReconcileTests.sudoers
+        ) { hosts in
+            let sandbox = try SystemdSandbox(
+                source: RepositoryPaths.manifests, hosts: [("edge-1", hosts[0]), ("edge-2", hosts[1])], user: "deploy")
+            defer { sandbox.remove() }
+            let (topology, keyring) = try await sandbox.load()
+            try await body(hosts, sandbox, topology, keyring)
+        }
+    }
+
     static func expectRolledBack(_ reports: [HostReport], failure: String) {
         let edge1 = reports.first { $0.host == "edge-1" }
         #expect(edge1?.status == .rolledBack, "\(edge1?.failure ?? "no report for edge-1")")
@@ -32,13 +50,7 @@ struct SystemdRollbackTests {
 
     @Test("a torrc that passes verify-config but fails LOADCONF on a systemd host: rolled back, tor keeps its pid")
     func loadConfRefused() async throws {
-        try await SystemdTestHost.with(
-            [("rb-edge-1", 61), ("rb-edge-2", 62)], sudoers: SudoReconcileTests.sudoers
-        ) { hosts in
-            let sandbox = try SystemdSandbox(
-                source: RepositoryPaths.manifests, hosts: [("edge-1", hosts[0]), ("edge-2", hosts[1])], user: "deploy")
-            defer { sandbox.remove() }
-            let (topology, keyring) = try await sandbox.load()
+        try await Self.withManifests(on: (61, 62)) { hosts, sandbox, topology, keyring in
             // Generation 1 without news' second site; the change brings it
             // back, and its new service folder gets a mode tor refuses just
             // before the LOADCONF (verify-config passed on the staged torrc).
@@ -68,13 +80,7 @@ struct SystemdRollbackTests {
 
     @Test("the SSH connection cut mid-apply on a systemd host: the rollback waits for the host and restores it")
     func sshCut() async throws {
-        try await SystemdTestHost.with(
-            [("rb-edge-1", 63), ("rb-edge-2", 64)], sudoers: SudoReconcileTests.sudoers
-        ) { hosts in
-            let sandbox = try SystemdSandbox(
-                source: RepositoryPaths.manifests, hosts: [("edge-1", hosts[0]), ("edge-2", hosts[1])], user: "deploy")
-            defer { sandbox.remove() }
-            let (topology, keyring) = try await sandbox.load()
+        try await Self.withManifests(on: (63, 64)) { hosts, sandbox, topology, keyring in
             let first = try await sandbox.apply(topology, keyring: keyring, commit: "one")
             #expect(first.map(\.status) == [.applied, .applied], "\(first.map { $0.failure ?? "" })")
 

@@ -28,14 +28,6 @@ public struct FleetStatus: Sendable {
         public var lastReconcile: Reconcile?
         /// Changes the last drift check found (files, folders, daemons).
         public var driftChanges: Int?
-
-        public init(name: String, health: HostHealth? = nil, lastReconcile: Reconcile? = nil, driftChanges: Int? = nil)
-        {
-            self.name = name
-            self.health = health
-            self.lastReconcile = lastReconcile
-            self.driftChanges = driftChanges
-        }
     }
 
     /// A project: the hosts that serve it, its onions, and for a softmap
@@ -74,12 +66,6 @@ public struct FleetStatus: Sendable {
         public var at: Date
         public var revision: String
         public var reason: String
-
-        public init(at: Date, revision: String, reason: String) {
-            self.at = at
-            self.revision = revision
-            self.reason = reason
-        }
     }
 
     /// How many refused revisions the page keeps.

@@ -1,4 +1,3 @@
-import Foundation
 import OnionOpsCore
 import OnionOpsHosts
 import OnionOpsPresentation
@@ -9,9 +8,9 @@ import OnionOpsPresentation
 enum StatusGraph {
     static let dot = "/usr/bin/dot"
 
-    /// nil when Graphviz is not installed or could not draw it.
+    /// nil when Graphviz is not installed (the spawn fails) or could not
+    /// draw it.
     static func svg(_ topology: Topology) async -> String? {
-        guard FileManager.default.isExecutableFile(atPath: dot) else { return nil }
         let text = DotWriter.render(TopologyGraph(topology))
         guard
             let drawn = try? await Spawn.capture(
