@@ -104,6 +104,11 @@ format:
 # line when it goes to a pipe, so the last lines show where it stopped.
 RUN_TESTS = timeout --kill-after=30
 LINES := stdbuf -oL -eL
+# The long suites run the package's test binary itself, built by the
+# `swift build --build-tests` before them: `swift test` holds the build
+# folder's lock for its whole run, so two suites (or a suite and make deb's
+# man pages) could not run side by side, as .ci/run runs them.
+SUITE := .build/debug/OnionOpsPackageTests.xctest --testing-library swift-testing
 
 test: deps lint
 	$(SWIFT) build --build-tests
@@ -123,13 +128,13 @@ unit:
 # ../shared/TEST-NETWORK.md). `make test` skips these; CI runs both.
 e2e: deps
 	$(SWIFT) build --build-tests
-	ONIONOPS_E2E=1 $(RUN_TESTS) 1500 $(LINES) $(SWIFT) test --skip-build --filter OnionOpsE2ETests
+	ONIONOPS_E2E=1 $(RUN_TESTS) 1500 $(LINES) $(SUITE) --filter OnionOpsE2ETests
 
 # Crash consistency (SIGKILL at 100+ random points), the manifest mutation
 # fuzzer (10,000+ cases) and two reconcilers at once; about 10 minutes.
 robustness: deps
 	$(SWIFT) build --build-tests
-	ONIONOPS_ROBUSTNESS=1 $(RUN_TESTS) 1800 $(LINES) $(SWIFT) test --skip-build --filter OnionOpsRobustnessTests
+	ONIONOPS_ROBUSTNESS=1 $(RUN_TESTS) 1800 $(LINES) $(SUITE) --filter OnionOpsRobustnessTests
 
 # Every finding of the hardening review as the attacker would act it out:
 # a daemon user through runuser against root, an unprivileged user on the
@@ -137,7 +142,7 @@ robustness: deps
 # controller. Needs root.
 security: deps
 	$(SWIFT) build --build-tests
-	ONIONOPS_SECURITY=1 $(RUN_TESTS) 1500 $(LINES) $(SWIFT) test --skip-build --filter OnionOpsSecurityTests
+	ONIONOPS_SECURITY=1 $(RUN_TESTS) 1500 $(LINES) $(SUITE) --filter OnionOpsSecurityTests
 
 # Real Debian 12 systemd hosts: systemd-nspawn containers, each in a network
 # namespace of its own, reached over SSH. Their images are built once into
@@ -146,7 +151,7 @@ security: deps
 systemd-e2e: deps
 	$(SWIFT) build --build-tests
 	Tests/systemd-host/build-images.sh .build/systemd-host
-	ONIONOPS_SYSTEMD=1 $(RUN_TESTS) 1200 $(LINES) $(SWIFT) test --skip-build --no-parallel --filter OnionOpsSystemdTests
+	ONIONOPS_SYSTEMD=1 $(RUN_TESTS) 1200 $(LINES) $(SUITE) --no-parallel --filter OnionOpsSystemdTests
 
 # The controller as a Debian package: the static-stdlib release binary,
 # man pages, completions, systemd units and /etc/onionops/onionops.env
