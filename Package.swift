@@ -29,7 +29,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        // One trait, not the default two: SwiftPM writes enabled traits'
+        // -D flags in no fixed order, so with two every build that plans
+        // again (after `swift test`, or a touched Package.resolved)
+        // recompiled Hummingbird's modules half the time. swift-configuration
+        // support is unused here.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0", traits: ["FullFoundation"]),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         // reconcile's live per-host lines on a terminal (ephemeral output,
