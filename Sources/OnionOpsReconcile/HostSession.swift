@@ -19,6 +19,8 @@ struct HostSession: Sendable {
     /// The pending record this session wrote, to tell after losing the
     /// lock whether anyone acted on the host meanwhile.
     var pendingRecord: [UInt8]?
+    /// Between the rollback's attempts on a host that stopped answering.
+    let rollbackPauses: [Duration]
     var report: HostReport
 
     /// A session, or the report of a host that could not be planned.
@@ -89,6 +91,7 @@ struct HostSession: Sendable {
                     machine: ApplyMachine(program: ApplyProgram(plan)),
                     lock: lock,
                     pendingRecord: pendingRecord,
+                    rollbackPauses: options.rollbackPauses,
                     report: report
                 )
             )
@@ -171,9 +174,11 @@ struct HostSession: Sendable {
         report.failure = reason
         events(.rollingBack(host: host.name, reason: reason))
         // A connection that dropped mid-apply often comes back: try the
-        // rollback again a few times before leaving the host to a person.
+        // rollback again for a while (`rollbackPauses`) before leaving the
+        // host to a person.
+        let pauses = rollbackPauses
         var attempts = 0
-        for delay in [1, 2, 4, 8] {
+        while true {
             attempts += 1
             // Each attempt says only its own outcome: one that goes through
             // after the host came back does not keep an earlier "failed".
@@ -193,9 +198,13 @@ struct HostSession: Sendable {
             } else {
                 unreachable = await rollBackOnce(reason: reason, events: events)
             }
-            guard report.status == .rollbackFailed, unreachable else { break }
-            events(.rollingBack(host: host.name, reason: "host unreachable; retrying the rollback in \(delay) s"))
-            try? await Task.sleep(for: .seconds(delay))
+            guard report.status == .rollbackFailed, unreachable, attempts <= pauses.count else { break }
+            let pause = pauses[attempts - 1]
+            events(
+                .rollingBack(
+                    host: host.name, reason: "host unreachable; retrying the rollback in \(pause.components.seconds) s")
+            )
+            try? await Task.sleep(for: pause)
         }
         if report.status == .rolledBack, attempts > 1 {
             report.notes.append("rolled back on attempt \(attempts), once the host answered again")

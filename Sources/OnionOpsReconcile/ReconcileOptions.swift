@@ -16,6 +16,12 @@ public struct ReconcileOptions: Sendable {
     /// The digest of what the desired state was rendered from, recorded
     /// with each generation (see `InputsDigest`).
     public var inputs: String?
+    /// The pauses between a rollback's attempts on a host that stopped
+    /// answering: about half a minute in all by default (a router's
+    /// restart, sshd restarting). None follows the last attempt.
+    public var rollbackPauses: [Duration]
+
+    public static let defaultRollbackPauses: [Duration] = [1, 2, 4, 8, 15].map { .seconds($0) }
 
     public init(
         parallel: Int = 10,
@@ -24,7 +30,8 @@ public struct ReconcileOptions: Sendable {
         owner: String = "onionops-reconcile",
         hooks: ApplyHooks = .none,
         keepGenerations: Int = 10,
-        inputs: String? = nil
+        inputs: String? = nil,
+        rollbackPauses: [Duration] = Self.defaultRollbackPauses
     ) {
         self.parallel = max(1, parallel)
         self.pruneKeys = pruneKeys
@@ -33,5 +40,6 @@ public struct ReconcileOptions: Sendable {
         self.hooks = hooks
         self.keepGenerations = keepGenerations
         self.inputs = inputs
+        self.rollbackPauses = rollbackPauses
     }
 }

@@ -60,10 +60,12 @@ struct FakeFleet {
     /// `host: rollback` when a rollback starts.
     func apply(
         _ desired: DesiredState, commit: String = "one", log: EventLog = EventLog(), hooks: ApplyHooks = .none,
+        rollbackPauses: [Duration] = ReconcileOptions.defaultRollbackPauses,
         onRollback: @escaping @Sendable (String) -> Void = { _ in }
     ) async -> [HostReport] {
         let reconciler = Reconciler(
-            options: ReconcileOptions(commit: commit, hooks: hooks, inputs: "inputs-" + commit),
+            options: ReconcileOptions(
+                commit: commit, hooks: hooks, inputs: "inputs-" + commit, rollbackPauses: rollbackPauses),
             events: { event in
                 switch event {
                 case .stepFinished(let host, let step, let failure, _):

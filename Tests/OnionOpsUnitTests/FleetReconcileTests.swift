@@ -2,6 +2,7 @@ import OnionOpsCore
 import OnionOpsHosts
 import OnionOpsReconcile
 import OnionOpsTestSupport
+import Synchronization
 import Testing
 
 /// The reconciler across hosts, over in-memory hosts: what users rely on
@@ -56,6 +57,44 @@ struct FleetReconcileTests {
         fleet["b1"].setUnreachable(true)
         let reports = await fleet.apply(FakeFleet.desired())
         #expect(reports.map(\.status) == [.unreachable, .applied, .rolledBack])
+    }
+
+    @Test(
+        "a host that stops answering mid-apply: the rollback tries again after each pause, and goes through once the host answers",
+        arguments: [5, nil])
+    func rollbackWaitsForTheHost(answersAgainAfter failedAttempts: Int?) async throws {
+        let fleet = FakeFleet()
+        _ = await fleet.apply(FakeFleet.desired())
+        let config = HostLayout.nginxConfig(project: "shop")
+        let before = fleet["b1"].text(config)
+        let b1 = fleet["b1"]
+        let hooks = ApplyHooks { host, step in
+            if host == "b1", case .checkNginx = step { b1.setUnreachable(true) }
+        }
+        // The first event starts the rollback; each later one follows a
+        // failed attempt, before its pause.
+        let events = Mutex(0)
+        let pauses: [Duration] = Array(repeating: .zero, count: 5)
+        let reports = await fleet.apply(
+            FakeFleet.desired(nginx: "events {}\nhttp {}\n"), commit: "two", hooks: hooks, rollbackPauses: pauses,
+            onRollback: { host in
+                guard host == "b1" else { return }
+                let failed = events.withLock { count in
+                    count += 1
+                    return count - 1
+                }
+                if failed == failedAttempts { b1.heal() }
+            })
+        let report = try #require(reports.first { $0.host == "b1" })
+        if let failedAttempts {
+            #expect(report.status == .rolledBack, "\(report.failure ?? "")")
+            #expect(report.notes.contains("rolled back on attempt \(failedAttempts + 1), once the host answered again"))
+            #expect(fleet["b1"].text(config) == before)
+        } else {
+            // One attempt, then one after each pause; then left to a person.
+            #expect(report.status == .rollbackFailed)
+            #expect(events.withLock { $0 } == 1 + pauses.count)
+        }
     }
 
     @Test("a step that fails rolls its host back to the previous generation; the rest go on")
