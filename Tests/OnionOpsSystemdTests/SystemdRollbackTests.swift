@@ -41,6 +41,12 @@ struct SystemdRollbackTests {
         }
     }
 
+    /// Ends the SSH cut: the container's link up, its sshd listening again.
+    static func reconnect(_ host: SystemdTestHost, link: [String]) async {
+        _ = try? await Spawn.capture("/usr/sbin/ip", link + ["up"], environment: .inherited, mergeErrors: true)
+        _ = try? await host.inside(["systemctl", "start", "ssh.service"])
+    }
+
     static func expectRolledBack(_ reports: [HostReport], failure: String) {
         let edge1 = reports.first { $0.host == "edge-1" }
         #expect(edge1?.status == .rolledBack, "\(edge1?.failure ?? "no report for edge-1")")
@@ -106,21 +112,29 @@ struct SystemdRollbackTests {
                         return !done
                     })
                 else { return }
-                // deploy's sshd sessions die (the controller's shared
-                // connection with them), then the link goes down.
-                _ = try? await edge1.ssh("pkill -KILL -u deploy -x sshd")
-                _ = try? await Spawn.capture(
+                // sshd stops listening, deploy's sshd sessions die (the
+                // controller's shared connection with them), then the link
+                // goes down; all from the machine, into the container's
+                // namespaces. sshd stops first: when the sessions were
+                // killed first, a loaded machine let the controller connect
+                // again and take its lock back before the link went down,
+                // and the apply simply went through.
+                let stopped = try? await edge1.inside(["systemctl", "stop", "ssh.service"])
+                let killed = try? await edge1.inside(["pkill", "-KILL", "-u", "deploy", "-x", "sshd"])
+                let down = try? await Spawn.capture(
                     "/usr/sbin/ip", inside + ["down"], environment: .inherited, mergeErrors: true)
+                SystemdWorld.report(
+                    "SSH cut: sshd stopped (exit \(stopped?.exitCode ?? -1)), deploy's sessions killed (exit "
+                        + "\(killed?.exitCode ?? -1)), link down (exit \(down?.status ?? -1))")
                 Task {
                     try? await Task.sleep(for: .seconds(12))
-                    _ = try? await Spawn.capture(
-                        "/usr/sbin/ip", inside + ["up"], environment: .inherited, mergeErrors: true)
+                    await Self.reconnect(edge1, link: inside)
                 }
             }
             let started = Date()
             let reports = try await sandbox.apply(changed, keyring: keyring, hooks: hooks, commit: "two")
             let seconds = Date().timeIntervalSince(started)
-            _ = try? await Spawn.capture("/usr/sbin/ip", inside + ["up"], environment: .inherited, mergeErrors: true)
+            await Self.reconnect(edge1, link: inside)
             #expect(cut.withLock { $0 }, "the hook never cut the connection")
             Self.expectRolledBack(reports, failure: "ssh")
             let report = reports.first { $0.host == "edge-1" }

@@ -151,6 +151,29 @@ public final class SystemdTestHost: Sendable {
             seconds: Date().timeIntervalSince(started))
     }
 
+    /// A command inside the container's PID and mount namespaces, entered
+    /// from the machine (nsenter into its PID 1): it needs no network, so it
+    /// works while the container's link is down.
+    public func inside(_ arguments: [String]) async throws -> Command.Captured {
+        let started = Date()
+        let pidFile = folder.path + "/nspawn.pid"
+        let nspawn = try await BlockingPool.shared.run {
+            try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let children = try await Spawn.capture("/usr/bin/pgrep", ["-P", nspawn], environment: .inherited)
+        guard let leader = String(decoding: children.stdout, as: UTF8.self).split(separator: "\n").first else {
+            throw Failure(description: "\(name): no container PID 1 under nspawn \(nspawn)")
+        }
+        let run = try await Spawn.capture(
+            "/usr/bin/nsenter", ["-t", String(leader), "-p", "-m", "--"] + arguments, environment: .inherited,
+            mergeErrors: false)
+        return Command.Captured(
+            exitCode: run.status,
+            stdout: String(decoding: run.stdout, as: UTF8.self),
+            stderr: String(decoding: run.stderr, as: UTF8.self),
+            seconds: Date().timeIntervalSince(started))
+    }
+
     /// Waits for sshd, then for `systemctl is-system-running --wait`.
     /// "degraded" (a unit failed) is reported, not waited on.
     public func waitUntilRunning(within seconds: Double) async throws {
