@@ -59,14 +59,19 @@ struct FleetReconcileTests {
         #expect(reports.map(\.status) == [.unreachable, .applied, .rolledBack])
     }
 
+    /// A fleet on its first generation, and shop's nginx config on b1 then.
+    static func firstGeneration() async -> (fleet: FakeFleet, config: String, before: String?) {
+        let fleet = FakeFleet()
+        _ = await fleet.apply(FakeFleet.desired())
+        let config = HostLayout.nginxConfig(project: "shop")
+        return (fleet, config, fleet["b1"].text(config))
+    }
+
     @Test(
         "a host that stops answering mid-apply: the rollback tries again after each pause, and goes through once the host answers",
         arguments: [5, nil])
     func rollbackWaitsForTheHost(answersAgainAfter failedAttempts: Int?) async throws {
-        let fleet = FakeFleet()
-        _ = await fleet.apply(FakeFleet.desired())
-        let config = HostLayout.nginxConfig(project: "shop")
-        let before = fleet["b1"].text(config)
+        let (fleet, config, before) = await Self.firstGeneration()
         let b1 = fleet["b1"]
         let hooks = ApplyHooks { host, step in
             if host == "b1", case .checkNginx = step { b1.setUnreachable(true) }
@@ -99,10 +104,7 @@ struct FleetReconcileTests {
 
     @Test("a step that fails rolls its host back to the previous generation; the rest go on")
     func rollbackRestores() async throws {
-        let fleet = FakeFleet()
-        _ = await fleet.apply(FakeFleet.desired())
-        let config = HostLayout.nginxConfig(project: "shop")
-        let before = fleet["b1"].text(config)
+        let (fleet, config, before) = await Self.firstGeneration()
         // nginx on b1 stops answering after the reload; the rollback finds
         // it answering again on the old config.
         let b1 = fleet["b1"]
