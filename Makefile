@@ -163,8 +163,8 @@ deb: deps
 	packaging/deb/build.sh $(CURDIR)
 
 # Only the package's release binary (about 12 minutes on 2 cores), in its
-# own build folder: .ci/run builds it at the lowest priority beside the test
-# suites, and make deb then finds it built.
+# own build folder: .ci/run builds it beside the test suites, and make deb
+# then finds it built.
 deb-binary:
 	DEB_BINARY_ONLY=1 packaging/deb/build.sh $(CURDIR)
 
