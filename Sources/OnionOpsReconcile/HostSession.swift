@@ -176,7 +176,6 @@ struct HostSession: Sendable {
         // A connection that dropped mid-apply often comes back: try the
         // rollback again for a while (`rollbackPauses`) before leaving the
         // host to a person.
-        let pauses = rollbackPauses
         var attempts = 0
         while true {
             attempts += 1
@@ -198,8 +197,8 @@ struct HostSession: Sendable {
             } else {
                 unreachable = await rollBackOnce(reason: reason, events: events)
             }
-            guard report.status == .rollbackFailed, unreachable, attempts <= pauses.count else { break }
-            let pause = pauses[attempts - 1]
+            guard report.status == .rollbackFailed, unreachable, attempts <= rollbackPauses.count else { break }
+            let pause = rollbackPauses[attempts - 1]
             events(
                 .rollingBack(
                     host: host.name, reason: "host unreachable; retrying the rollback in \(pause.components.seconds) s")

@@ -144,11 +144,7 @@ public final class SystemdTestHost: Sendable {
             "-i", clientKey, "-o", "IdentitiesOnly=yes", "\(user)@\(address)", "--", command,
         ]
         let run = try await Spawn.capture("/usr/bin/ssh", arguments, environment: .inherited, mergeErrors: false)
-        return Command.Captured(
-            exitCode: run.status,
-            stdout: String(decoding: run.stdout, as: UTF8.self),
-            stderr: String(decoding: run.stderr, as: UTF8.self),
-            seconds: Date().timeIntervalSince(started))
+        return Self.captured(run, since: started)
     }
 
     /// A command inside the container's PID and mount namespaces, entered
@@ -167,7 +163,11 @@ public final class SystemdTestHost: Sendable {
         let run = try await Spawn.capture(
             "/usr/bin/nsenter", ["-t", String(leader), "-p", "-m", "--"] + arguments, environment: .inherited,
             mergeErrors: false)
-        return Command.Captured(
+        return Self.captured(run, since: started)
+    }
+
+    private static func captured(_ run: Spawn.Captured, since started: Date) -> Command.Captured {
+        Command.Captured(
             exitCode: run.status,
             stdout: String(decoding: run.stdout, as: UTF8.self),
             stderr: String(decoding: run.stderr, as: UTF8.self),
