@@ -196,10 +196,19 @@ struct BenchMain {
                 ~125 KB HTML page (1,500 lines, two in three naming sites of the project, one in
                 ten of those a near miss such as `notsite1.example.org` that must stay). wrk cannot
                 speak to a unix socket: a bench-only copy of the config gives the first site's
-                server one extra `listen 127.0.0.1:PORT` (plain HTTP), and both runs use it. "plain"
-                is the same config with every `subs_filter` line taken out, a `proxy_pass` of the
-                same bodies, in the same process;
-                the rewritten body is checked (no site's upstream name left, near misses kept)
+                server one extra `listen 127.0.0.1:PORT`, and both runs use it. "plain" is the
+                same config with every `subs_filter` line taken out, a `proxy_pass` of the same
+                bodies, in the same process.
+
+                Two paths. "As deployed" is the rendered defaults: TLS from the client, as on the
+                onion's port 443 socket (wrk keeps its connections), and HTTPS to the upstream with
+                verification on (the upstream's certificate from a CA of the bench's own, the
+                project's `caFile`); the variable `proxy_pass` that re-resolves upstream names
+                keeps no upstream connections, so every request also makes a TLS handshake to the
+                upstream, plain or rewriting. "Isolated" is plain HTTP on both sides, where
+                rewriting's own cost stands out: the worst case.
+
+                The rewritten body is checked (no site's upstream name left, near misses kept)
                 before it is measured; plain and rewriting take turns \(ProxyThroughputBench.rounds) times
                 and the better run of each is kept. `wrk \(ProxyThroughputBench.wrkArguments.joined(separator: " "))`
                 on this machine (wrk and both nginx share its cores). nginx CPU/request is utime+stime

@@ -15,14 +15,33 @@ import OnionOpsTestSupport
 /// taken out (a plain `proxy_pass` of the same bodies).
 ///
 /// wrk cannot speak to a unix socket, so the bench-only copy of the config
-/// gives the first site's server one extra `listen 127.0.0.1:PORT` (plain
-/// HTTP); both runs go through it, so both pay the same TCP cost.
+/// gives the first site's server one extra `listen 127.0.0.1:PORT`; both
+/// runs go through it, so both pay the same TCP cost.
+///
+/// Two paths: `deployed` is the rendered defaults, TLS from the client (as
+/// on the onion's port 443 socket) and to a verified HTTPS upstream, a new
+/// upstream connection per request (the variable `proxy_pass`); `isolated`
+/// is plain HTTP on both sides, so rewriting's own cost stands out.
 enum ProxyThroughputBench {
+    enum Path: CaseIterable {
+        case deployed
+        case isolated
+
+        var title: String {
+            switch self {
+            case .deployed: "as deployed (TLS both sides)"
+            case .isolated: "isolated (HTTP both sides)"
+            }
+        }
+
+        var scheme: String { self == .deployed ? "https" : "http" }
+    }
+
     static let siteCounts = [10, 100, 1000]
     static let wrkArguments = ["-t2", "-c16", "-d5s", "--latency"]
-    static let rounds = 2
+    static let rounds = 3
     static let header = [
-        "sites (names)", "rewriting", "requests/s", "p50", "p99", "nginx CPU/request", "nginx RSS", "body",
+        "sites (names)", "path", "rewriting", "requests/s", "p50", "p99", "nginx CPU/request", "nginx RSS", "body",
         "rewriting/plain: CPU/request", "requests/s",
     ]
 
@@ -40,42 +59,61 @@ enum ProxyThroughputBench {
     static func rows() throws -> [[String]] {
         guard getuid() == 0 else {
             return [
-                ["proxy throughput", "skipped: needs root (nginx workers drop to www-data)", "", "", "", "", "", ""]
+                ["proxy throughput", "skipped: needs root (nginx workers drop to www-data)"]
             ]
         }
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk") else {
             return [
-                ["proxy throughput", "skipped: wrk is not installed (make bench installs it)", "", "", "", "", "", ""]
+                ["proxy throughput", "skipped: wrk is not installed (make bench installs it)"]
             ]
         }
         var table: [[String]] = []
         // ONIONOPS_BENCH_PROXY_SITES=100 runs one size only, for iterating.
         let only = ProcessInfo.processInfo.environment["ONIONOPS_BENCH_PROXY_SITES"].flatMap { Int($0) }
         for count in only.map({ [$0] }) ?? siteCounts {
-            table += try rows(sites: count)
+            for path in Path.allCases {
+                table += try rows(sites: count, path: path)
+            }
         }
         return table
     }
 
-    /// Rewriting on and plain for `count` sites.
-    static func rows(sites count: Int) throws -> [[String]] {
+    /// Rewriting on and plain for `count` sites on one path.
+    static func rows(sites count: Int, path: Path) throws -> [[String]] {
         let folder = try TemporaryFolder(prefix: "oo-bproxy")
-        defer { folder.remove() }
+        // ONIONOPS_BENCH_KEEP=1 leaves the configs and the page behind, for
+        // trying a change to the rendered config by hand.
+        let keep = ProcessInfo.processInfo.environment["ONIONOPS_BENCH_KEEP"] == "1"
+        defer {
+            if keep { progress("proxy: kept \(folder.path)") } else { folder.remove() }
+        }
         let page = Self.page(sites: count)
         _ = try folder.write("www/page.html", page)
         let upstreamPort = try freeLoopbackPort()
+        var caFile: String?
+        if path == .deployed {
+            // The upstream's certificate comes from a CA of the bench's own,
+            // which the project names as its caFile: verification stays on.
+            let authority = try TestCertificateAuthority()
+            let leaf = try authority.siteLeaf()
+            caFile = try folder.write("ca.pem", authority.certificatePEM)
+            _ = try folder.write("upstream.crt", leaf.certificatePEM)
+            _ = try folder.write("upstream.key", leaf.keyPEM)
+        }
         let upstream = try startNginx(
-            folder: folder, name: "upstream", config: upstreamConfig(folder: folder.path, port: upstreamPort),
-            port: upstreamPort)
+            folder: folder, name: "upstream",
+            config: upstreamConfig(folder: folder.path, port: upstreamPort, tls: path == .deployed),
+            port: upstreamPort, scheme: path.scheme)
         defer { upstream.stop() }
 
-        let proxy = try renderProxy(folder: folder, sites: count, upstreamPort: upstreamPort)
+        let proxy = try renderProxy(folder: folder, sites: count, upstreamPort: upstreamPort, caFile: caFile)
         // Plain and rewriting take turns, `rounds` times each: the machine
         // is shared, and the best run of each is the one least disturbed.
         var best: [Bool: (run: Run, bytes: Int)] = [:]
         for _ in 0..<rounds {
             for rewriting in [false, true] {
-                let result = try run(proxy: proxy, folder: folder, page: page, rewriting: rewriting, sites: count)
+                let result = try run(
+                    proxy: proxy, folder: folder, page: page, rewriting: rewriting, sites: count, path: path)
                 if result.run.requestsPerSecond > best[rewriting]?.run.requestsPerSecond ?? -1 {
                     best[rewriting] = result
                 }
@@ -90,7 +128,7 @@ enum ProxyThroughputBench {
         let throughputRatio = plain.requestsPerSecond / max(rewritten.requestsPerSecond, 1e-9)
         return results.enumerated().map { index, result in
             [
-                "\(count) (\(proxy.names))", result.name,
+                "\(count) (\(proxy.names))", path.title, result.name,
                 String(format: "%.0f", result.run.requestsPerSecond), result.run.p50, result.run.p99,
                 String(format: "%.2f ms", result.run.cpuMilliseconds),
                 String(format: "%.1f MiB", Double(result.run.rssKiB) / 1024),
@@ -102,32 +140,51 @@ enum ProxyThroughputBench {
     }
 
     /// One nginx of the bench-only config, checked, then loaded by wrk.
-    static func run(proxy: Proxy, folder: TemporaryFolder, page: String, rewriting: Bool, sites count: Int) throws
-        -> (run: Run, bytes: Int)
-    {
+    static func run(
+        proxy: Proxy, folder: TemporaryFolder, page: String, rewriting: Bool, sites count: Int, path: Path
+    ) throws -> (run: Run, bytes: Int) {
         let onion = SyntheticTopology.onion(0)
         let port = try freeLoopbackPort()
-        var config = proxy.config.replacingOccurrences(
-            of: "server_name \(onion)",
-            with: "listen 127.0.0.1:\(port);\n        server_name \(onion)")
+        var config = withLoopbackListen(proxy.config, onion: onion, port: port, path: path)
         if !rewriting {
             config = config.split(separator: "\n", omittingEmptySubsequences: false)
                 .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("subs_filter") }
                 .joined(separator: "\n")
         }
-        let name = rewriting ? "on" : "off"
+        let name = (rewriting ? "on" : "off") + "-" + path.scheme
         let configPath = try folder.write("proxy-\(name).conf", config)
         let nginx = try BackgroundProcess(
             "/usr/sbin/nginx", ["-c", configPath, "-p", proxy.root, "-g", "daemon off;"],
             log: folder.path + "/proxy-\(name).log")
         defer { nginx.stop() }
-        guard nginx.wait(upTo: 30, until: { answers(port: port) }) else {
+        guard nginx.wait(upTo: 30, until: { answers(port: port, scheme: path.scheme) }) else {
             throw SandboxTree.Failure(description: "the proxy nginx did not start: \(nginx.log)")
         }
-        let body = try fetch(port: port, host: onion)
+        let body = try fetch(port: port, host: onion, scheme: path.scheme)
         try check(body: body, page: page, rewriting: rewriting, sites: count)
-        progress("proxy: \(count) sites, rewriting \(name): wrk \(wrkArguments.joined(separator: " "))")
-        return (try measure(port: port, host: onion, master: nginx.pid), body.utf8.count)
+        progress("proxy: \(count) sites, \(path.title), rewriting \(name): wrk \(wrkArguments.joined(separator: " "))")
+        return (try measure(port: port, host: onion, master: nginx.pid, scheme: path.scheme), body.utf8.count)
+    }
+
+    /// The config with `listen 127.0.0.1:PORT` in the first site's server:
+    /// the one on port 443 (`ssl`) when deployed, where forceHttps gives
+    /// port 80 a redirecting server of its own.
+    static func withLoopbackListen(_ config: String, onion: String, port: Int, path: Path) -> String {
+        var lines: [Substring] = []
+        var tlsServer = false
+        var added = false
+        for line in config.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed == "server {" { tlsServer = false }
+            if trimmed.hasPrefix("listen ") && trimmed.contains(" ssl") { tlsServer = true }
+            if !added, trimmed.hasPrefix("server_name \(onion) "), path == .isolated || tlsServer {
+                lines.append(
+                    path == .deployed ? "        listen 127.0.0.1:\(port) ssl;" : "        listen 127.0.0.1:\(port);")
+                added = true
+            }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
     }
 
     // MARK: the page
@@ -181,7 +238,9 @@ enum ProxyThroughputBench {
 
     /// The real renderer's nginx config for one hardmap project of `count`
     /// sites on one local host, written with its certificates.
-    static func renderProxy(folder: TemporaryFolder, sites count: Int, upstreamPort: Int) throws -> Proxy {
+    static func renderProxy(folder: TemporaryFolder, sites count: Int, upstreamPort: Int, caFile: String?) throws
+        -> Proxy
+    {
         let root = folder.path + "/h1"
         var text = """
             apiVersion: onionops/v1
@@ -196,8 +255,7 @@ enum ProxyThroughputBench {
               mode: hardmap
               placement: {hosts: [h1]}
               nginx:
-                forceHttps: false
-                upstream: {scheme: http}
+            \(caFile.map { "    upstream: {caFile: \($0)}" } ?? "    forceHttps: false\n    upstream: {scheme: http}")
               sites:
 
             """
@@ -236,7 +294,7 @@ enum ProxyThroughputBench {
         return Proxy(root: host.root, config: config, names: project.sites.count)
     }
 
-    static func upstreamConfig(folder: String, port: Int) -> String {
+    static func upstreamConfig(folder: String, port: Int, tls: Bool) -> String {
         """
         user www-data;
         worker_processes 1;
@@ -251,7 +309,8 @@ enum ProxyThroughputBench {
             uwsgi_temp_path \(folder)/tmp;
             scgi_temp_path \(folder)/tmp;
             server {
-                listen 127.0.0.1:\(port) default_server;
+                listen 127.0.0.1:\(port)\(tls ? " ssl" : "") default_server;
+                \(tls ? "ssl_certificate \(folder)/upstream.crt; ssl_certificate_key \(folder)/upstream.key;" : "")
                 root \(folder)/www;
                 location / { default_type text/html; try_files /page.html =404; }
             }
@@ -260,27 +319,30 @@ enum ProxyThroughputBench {
         """
     }
 
-    static func startNginx(folder: TemporaryFolder, name: String, config: String, port: Int) throws
+    static func startNginx(folder: TemporaryFolder, name: String, config: String, port: Int, scheme: String) throws
         -> BackgroundProcess
     {
         let path = try folder.write("\(name).conf", config)
         let nginx = try BackgroundProcess(
             "/usr/sbin/nginx", ["-c", path, "-p", folder.path, "-g", "daemon off;"], log: folder.path + "/\(name).log")
-        guard nginx.wait(upTo: 10, until: { answers(port: port) }) else {
+        guard nginx.wait(upTo: 10, until: { answers(port: port, scheme: scheme) }) else {
             nginx.stop()
             throw SandboxTree.Failure(description: "\(name) nginx did not start: \(nginx.log)")
         }
         return nginx
     }
 
-    static func answers(port: Int) -> Bool {
-        (try? Command.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "--max-time", "2", "http://127.0.0.1:\(port)/"]))?
+    /// curl -k: the bench's certificates are its own (nginx, not curl,
+    /// verifies the upstream's).
+    static func answers(port: Int, scheme: String) -> Bool {
+        (try? Command.run(
+            "/usr/bin/curl", ["-sk", "-o", "/dev/null", "--max-time", "2", "\(scheme)://127.0.0.1:\(port)/"]))?
             .succeeded ?? false
     }
 
-    static func fetch(port: Int, host: String) throws -> String {
+    static func fetch(port: Int, host: String, scheme: String) throws -> String {
         let result = try Command.capture(
-            "/usr/bin/curl", ["-sf", "--max-time", "10", "-H", "Host: \(host)", "http://127.0.0.1:\(port)/"])
+            "/usr/bin/curl", ["-skf", "--max-time", "10", "-H", "Host: \(host)", "\(scheme)://127.0.0.1:\(port)/"])
         guard result.exitCode == 0 else {
             throw SandboxTree.Failure(description: "curl through the proxy failed: \(result.stderr)")
         }
@@ -289,10 +351,10 @@ enum ProxyThroughputBench {
 
     // MARK: wrk and /proc
 
-    static func measure(port: Int, host: String, master: Int32) throws -> Run {
+    static func measure(port: Int, host: String, master: Int32, scheme: String) throws -> Run {
         let before = cpuTicks(master: master)
         let result = try Command.capture(
-            "/usr/bin/wrk", wrkArguments + ["-H", "Host: \(host)", "http://127.0.0.1:\(port)/"])
+            "/usr/bin/wrk", wrkArguments + ["-H", "Host: \(host)", "\(scheme)://127.0.0.1:\(port)/"])
         let ticks = cpuTicks(master: master) - before
         guard result.exitCode == 0 else { throw SandboxTree.Failure(description: "wrk: \(result.stderr)") }
         let output = result.stdout
