@@ -89,55 +89,13 @@ struct SystemdRollbackTests {
         try await Self.withManifests(on: (63, 64)) { hosts, sandbox, topology, keyring in
             let first = try await sandbox.apply(topology, keyring: keyring, commit: "one")
             #expect(first.map(\.status) == [.applied, .applied], "\(first.map { $0.failure ?? "" })")
-
             let config = HostLayout.nginxConfig(project: "news")
             let before = try await Self.snapshot(hosts[0], files: [config])
-            var changed = topology
-            let news = try #require(changed.projects.firstIndex { $0.name == "news" })
-            changed.projects[news].nginx.access.block.paths.append("/media-private")
-            // Just before the new nginx config goes live the connection
-            // drops and edge-1 is unreachable for 12 s: longer than ssh's
-            // 10 s ConnectTimeout (a shorter outage is ridden out by TCP's
-            // own retries, and the apply simply succeeds: seen with 1.5 s).
-            // The container's end of its pair goes down: the machine's
-            // route to it stays (marked linkdown), so nothing is sent
-            // anywhere else meanwhile.
-            let inside = ["-n", "oo-\(hosts[0].name)", "link", "set", "host0"]
-            let edge1 = hosts[0]
-            let cut = Mutex(false)
-            let hooks = ApplyHooks { host, step in
-                guard host == "edge-1", case .swap(let files) = step, files.first?.path == config,
-                    cut.withLock({ done in
-                        defer { done = true }
-                        return !done
-                    })
-                else { return }
-                // sshd stops listening, deploy's sshd sessions die (the
-                // controller's shared connection with them), then the link
-                // goes down; all from the machine, into the container's
-                // namespaces. sshd stops first: when the sessions were
-                // killed first, a loaded machine let the controller connect
-                // again and take its lock back before the link went down,
-                // and the apply simply went through.
-                let stopped = try? await edge1.inside(["systemctl", "stop", "ssh.service"])
-                let killed = try? await edge1.inside(["pkill", "-KILL", "-u", "deploy", "-x", "sshd"])
-                let down = try? await Spawn.capture(
-                    "/usr/sbin/ip", inside + ["down"], environment: .inherited, mergeErrors: true)
-                SystemdWorld.report(
-                    "SSH cut: sshd stopped (exit \(stopped?.exitCode ?? -1)), deploy's sessions killed (exit "
-                        + "\(killed?.exitCode ?? -1)), link down (exit \(down?.status ?? -1))")
-                Task {
-                    try? await Task.sleep(for: .seconds(12))
-                    await Self.reconnect(edge1, link: inside)
-                }
-            }
-            let started = Date()
-            let reports = try await sandbox.apply(changed, keyring: keyring, hooks: hooks, commit: "two")
-            let seconds = Date().timeIntervalSince(started)
-            await Self.reconnect(edge1, link: inside)
-            #expect(cut.withLock { $0 }, "the hook never cut the connection")
-            Self.expectRolledBack(reports, failure: "ssh")
-            let report = reports.first { $0.host == "edge-1" }
+
+            let cut = try await Self.applyCut(
+                Self.changed(topology), on: hosts[0], sandbox: sandbox, keyring: keyring, linkFirst: false)
+            Self.expectRolledBack(cut.reports, failure: "ssh")
+            let report = cut.reports.first { $0.host == "edge-1" }
             // Rolled back means rolled back: no "rollback failed" from an
             // attempt made while the host was away.
             #expect(report?.failure?.contains("rollback failed") == false, "\(report?.failure ?? "")")
@@ -148,8 +106,154 @@ struct SystemdRollbackTests {
             #expect(after == before, "edge-1 is not as it was:\n\(before)\n---\n\(after)")
             SystemdWorld.report(
                 String(
-                    format: "SSH cut on edge-1: rolled back in %.1f s: %@ (%@)", seconds,
+                    format: "SSH cut on edge-1: rolled back in %.1f s: %@ (%@)", cut.seconds,
                     report?.failure ?? "", report?.notes.joined(separator: "; ") ?? ""))
         }
+    }
+
+    @Test(
+        "the link drops mid-apply before the host can close the connection: ssh connects again once it is back, and the apply goes on, said"
+    )
+    func silentDrop() async throws {
+        try await Self.withManifests(on: (65, 66)) { hosts, sandbox, topology, keyring in
+            let first = try await sandbox.apply(topology, keyring: keyring, commit: "one")
+            #expect(first.map(\.status) == [.applied, .applied], "\(first.map { $0.failure ?? "" })")
+
+            // The host's end of the connection dies while the link is
+            // down, so the controller never hears of it: the swap's request
+            // waits in the shared connection until the link is back, is
+            // refused then, and ssh opens a connection of its own, which
+            // works. The swap ran: nothing is rolled back, and the lock
+            // the dead connection held is taken again (nobody acted on the
+            // host meanwhile) and said.
+            let changed = try Self.changed(topology)
+            let cut = try await Self.applyCut(
+                changed, on: hosts[0], sandbox: sandbox, keyring: keyring, linkFirst: true)
+            let report = try #require(cut.reports.first { $0.host == "edge-1" })
+            #expect(report.status == .applied, "\(report.failure ?? "")")
+            #expect(report.generation == 2)
+            #expect(
+                report.notes.contains { $0.contains("the host lock was lost") && $0.contains("taken again") },
+                "\(report.notes)")
+            // The path as nginx's map has it: a quoted regex.
+            let config = try await hosts[0].ssh("cat \(HostLayout.nginxConfig(project: "news"))")
+            #expect(config.stdout.contains(#""~^\\/media\\-private" 1;"#), "\(config.stdout)")
+            // Nothing half done: the same change again finds every host in
+            // sync.
+            let again = try await sandbox.apply(changed, keyring: keyring, commit: "two")
+            #expect(again.map(\.status) == [.inSync, .inSync], "\(again.map { $0.failure ?? "" })")
+            SystemdWorld.report(
+                String(
+                    format: "link dropped silently on edge-1: applied in %.1f s (%@)", cut.seconds,
+                    report.notes.joined(separator: "; ")))
+        }
+    }
+
+    /// The change both SSH tests apply: news blocks one more path, so
+    /// only its nginx config changes.
+    static func changed(_ topology: Topology) throws -> Topology {
+        var changed = topology
+        let news = try #require(changed.projects.firstIndex { $0.name == "news" })
+        changed.projects[news].nginx.access.block.paths.append("/media-private")
+        return changed
+    }
+
+    /// Applies `changed`, cutting `host` (edge-1) off for 12 s just
+    /// before its new nginx config goes live: longer than ssh's 10 s
+    /// ConnectTimeout (a shorter outage is ridden out by TCP's own
+    /// retries, and the apply simply succeeds: seen with 1.5 s). The
+    /// container's end of its pair goes down: the machine's route to it
+    /// stays (marked linkdown), so nothing is sent anywhere else
+    /// meanwhile. Everything is done from the machine, into the
+    /// container's namespaces.
+    ///
+    /// Without `linkFirst`, sshd stops listening, deploy's sshd sessions
+    /// die, and the link goes down only once the controller has seen its
+    /// connection close: a dropped connection the controller is told of.
+    /// (sshd stops first: when the sessions were killed first, a loaded
+    /// machine let the controller connect again and take its lock back
+    /// before the link went down. And when the link went down before the
+    /// sessions' close had left the host, the controller never heard of
+    /// it: that is `linkFirst`.) With `linkFirst`, the link goes down
+    /// first, then sshd and the sessions.
+    static func applyCut(
+        _ changed: Topology, on host: SystemdTestHost, sandbox: SystemdSandbox, keyring: Keyring, linkFirst: Bool
+    ) async throws -> (reports: [HostReport], seconds: Double) {
+        let config = HostLayout.nginxConfig(project: "news")
+        let inside = ["-n", "oo-\(host.name)", "link", "set", "host0"]
+        let cut = Mutex(false)
+        // What happened on edge-1 and when, said if the outcome is not the
+        // one expected.
+        let started = Date()
+        let timeline = Mutex<[String]>([])
+        let mark: @Sendable (String) -> Void = { line in
+            timeline.withLock { $0.append(String(format: "%6.2f s  %@", Date().timeIntervalSince(started), line)) }
+        }
+        let events: @Sendable (ReconcileEvent) -> Void = { event in
+            switch event {
+            case .stepStarted("edge-1", _, let step): mark("started \(step)")
+            case .stepFinished("edge-1", let step, let failure, _): mark("finished \(step): \(failure ?? "ok")")
+            case .rollingBack("edge-1", let reason): mark("rolling back: \(reason)")
+            default: break
+            }
+        }
+        let linkDown: @Sendable () async -> Int32 = {
+            mark("cut: link down")
+            let down = try? await Spawn.capture(
+                "/usr/sbin/ip", inside + ["down"], environment: .inherited, mergeErrors: true)
+            return down?.status ?? -1
+        }
+        let hooks = ApplyHooks { name, step in
+            guard name == "edge-1", case .swap(let files) = step, files.first?.path == config,
+                cut.withLock({ done in
+                    defer { done = true }
+                    return !done
+                })
+            else { return }
+            var down: Int32 = -1
+            if linkFirst { down = await linkDown() }
+            mark("cut: stopping sshd")
+            let stopped = try? await host.inside(["systemctl", "stop", "ssh.service"])
+            mark("cut: killing deploy's sessions")
+            let killed = try? await host.inside(["pkill", "-KILL", "-u", "deploy", "-x", "sshd"])
+            if !linkFirst {
+                let closed = await Self.waitForClose(of: host.address, within: .seconds(10))
+                mark("cut: the controller's connections " + (closed ? "closed" : "still open after 10 s"))
+                down = await linkDown()
+            }
+            SystemdWorld.report(
+                "SSH cut: sshd stopped (exit \(stopped?.exitCode ?? -1)), deploy's sessions killed (exit "
+                    + "\(killed?.exitCode ?? -1)), link down (exit \(down))")
+            Task {
+                try? await Task.sleep(for: .seconds(12))
+                await Self.reconnect(host, link: inside)
+                mark("link up, sshd started")
+            }
+        }
+        let reports = try await sandbox.apply(changed, keyring: keyring, hooks: hooks, commit: "two", events: events)
+        let seconds = Date().timeIntervalSince(started)
+        await Self.reconnect(host, link: inside)
+        #expect(cut.withLock { $0 }, "the hook never cut the connection")
+        let expected: HostStatus = linkFirst ? .applied : .rolledBack
+        if reports.first(where: { $0.host == "edge-1" })?.status != expected {
+            SystemdWorld.report(
+                "edge-1 did not end \(expected.rawValue); what happened:\n"
+                    + timeline.withLock { $0 }.joined(separator: "\n"))
+        }
+        return (reports, seconds)
+    }
+
+    /// Waits until the machine holds no established TCP connection to
+    /// `address`'s port 22: the host's close reached the controller.
+    static func waitForClose(of address: String, within limit: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            let open = try? await Spawn.capture(
+                "/usr/bin/ss", ["-Htn", "state", "established", "dst", address, "dport", "=", ":22"],
+                environment: .inherited, mergeErrors: true)
+            if let open, open.status == 0, open.stdout.isEmpty { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return false
     }
 }

@@ -85,14 +85,15 @@ final class SystemdSandbox: Sendable {
     }
 
     /// `topology` rendered and reconciled in this process, with `hooks`
-    /// before each step.
-    func apply(_ topology: Topology, keyring: Keyring, hooks: ApplyHooks = .none, commit: String) async throws
-        -> [HostReport]
-    {
+    /// before each step and the reconciler's events to `events`.
+    func apply(
+        _ topology: Topology, keyring: Keyring, hooks: ApplyHooks = .none, commit: String,
+        events: @escaping @Sendable (ReconcileEvent) -> Void = { _ in }
+    ) async throws -> [HostReport] {
         let errors = Validator().validate(topology).filter { $0.severity == .error }
         guard errors.isEmpty else { throw Failure(description: errors.map(\.description).joined(separator: "\n")) }
         let desired = try Renderer(identities: keyring.identities, keys: keyring.material).render(topology)
-        return await Reconciler(options: ReconcileOptions(commit: commit, hooks: hooks))
+        return await Reconciler(options: ReconcileOptions(commit: commit, hooks: hooks), events: events)
             .apply(desired, hosts: topology.hosts)
     }
 
