@@ -16,6 +16,9 @@ struct HostSession: Sendable {
     var lock: HostLock?
     /// The session stopped because its lock was gone (already reported).
     var lockLost = false
+    /// A lock lost and not yet taken again (its owner, and why): until it
+    /// is, nothing runs on the host, the rollback included.
+    var lostLock: (owner: String, reason: String)?
     /// The pending record this session wrote, to tell after losing the
     /// lock whether anyone acted on the host meanwhile.
     var pendingRecord: [UInt8]?
@@ -310,12 +313,18 @@ struct HostSession: Sendable {
     /// nil when the lock is held; else why not, and whether the host could
     /// not be reached (worth waiting for).
     private mutating func ensureLock() async -> (reason: String, unreachable: Bool)? {
-        guard let held = lock, let lost = held.handle?.lossReason() else { return nil }
-        // The dead session's own error is the loss itself, said below.
-        try? await transport.unlock(held)
-        lock = nil
+        if let held = lock {
+            guard let lost = held.handle?.lossReason() else { return nil }
+            // The dead session's own error is the loss itself, said below.
+            try? await transport.unlock(held)
+            lock = nil
+            lostLock = (held.owner, lost)
+        }
+        // No lock and none lost: a dry run, which changes nothing.
+        guard let missing = lostLock else { return nil }
+        let (owner, lost) = (missing.owner, missing.reason)
         do throws(HostError) {
-            let again = try await transport.lock(owner: held.owner)
+            let again = try await transport.lock(owner: owner)
             let untouched: Bool
             do throws(HostError) {
                 let current = try await GenerationStore(transport: transport).index().current
@@ -337,6 +346,7 @@ struct HostSession: Sendable {
                 return (reason, false)
             }
             lock = again
+            lostLock = nil
             report.notes.append(
                 "the host lock was lost (\(lost)) and taken again; nobody had acted on the host meanwhile")
             return nil

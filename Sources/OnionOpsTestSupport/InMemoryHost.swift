@@ -27,6 +27,10 @@ public final class InMemoryHost: Sendable {
         var workers: [Int32: Set<Int32>] = [:]
         var nextPid: Int32 = 1000
         var lockHeld = false
+        /// Counts locks taken: a handle is for one of them.
+        var lockEpoch = 0
+        /// Paths a batch changed while no lock was held.
+        var changesWithoutLock: [String] = []
         var unreachable = false
         var failingCommands: [String] = []
         var failingWrites: [String] = []
@@ -59,6 +63,19 @@ public final class InMemoryHost: Sendable {
 
     /// Starting `instance` fails.
     public func failStart(of instance: DaemonInstance) { state.withLock { _ = $0.failingStarts.insert(instance) } }
+
+    /// The lock's holder dies (its SSH session ended): the lock is free,
+    /// and its handle says it was lost.
+    public func loseLock() { state.withLock { $0.lockHeld = false } }
+
+    /// Paths changed by a batch while nobody held the lock.
+    public var changesWithoutLock: [String] { state.withLock { $0.changesWithoutLock } }
+
+    /// Why the lock `epoch` is no longer held, or nil while it is.
+    func lossReason(epoch: Int) -> String? {
+        state.withLock { $0.lockHeld && $0.lockEpoch == epoch }
+            ? nil : "the holder of \(name)'s lock ended (in memory)"
+    }
 
     /// Takes every fault back.
     public func heal() {

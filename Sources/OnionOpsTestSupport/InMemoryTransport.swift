@@ -70,6 +70,11 @@ public struct InMemoryTransport: HostTransport {
             }) {
                 throw HostError(host: name, code: .io, message: "cannot write \(file.path): injected fault")
             }
+            if !state.lockHeld {
+                state.changesWithoutLock +=
+                    batch.directories.map(\.path) + batch.writes.map(\.path) + batch.removals
+                    + batch.emptyFolderRemovals
+            }
             for directory in batch.directories {
                 state.entries[directory.path] = InMemoryHost.Entry(
                     content: [], mode: directory.mode, owner: directory.owner, isDirectory: true)
@@ -123,11 +128,15 @@ public struct InMemoryTransport: HostTransport {
     public func lock(owner: String) async throws(HostError) -> HostLock {
         try memory.call("lock")
         let name = memory.name
-        return try memory.withState { state throws(HostError) in
+        let epoch = try memory.withState { state throws(HostError) in
             guard !state.lockHeld else { throw HostError(host: name, code: .locked, message: "\(name) is locked") }
             state.lockHeld = true
-            return HostLock(owner: owner, pid: 1, startedAt: 0, machine: "memory", token: name)
+            state.lockEpoch += 1
+            return state.lockEpoch
         }
+        var lock = HostLock(owner: owner, pid: 1, startedAt: 0, machine: "memory", token: name)
+        lock.handle = InMemoryLockHandle(host: memory, epoch: epoch)
+        return lock
     }
 
     public func unlock(_ lock: HostLock) async throws(HostError) {
@@ -145,4 +154,17 @@ public struct InMemoryTransport: HostTransport {
     static func output(_ text: String) -> CommandOutput {
         CommandOutput(exitCode: 0, stdout: Array(text.utf8), stderr: "")
     }
+}
+
+/// An in-memory lock: lost when its host says so (`InMemoryHost.loseLock`).
+final class InMemoryLockHandle: HostLockHandle {
+    let host: InMemoryHost
+    let epoch: Int
+
+    init(host: InMemoryHost, epoch: Int) {
+        self.host = host
+        self.epoch = epoch
+    }
+
+    func lossReason() -> String? { host.lossReason(epoch: epoch) }
 }

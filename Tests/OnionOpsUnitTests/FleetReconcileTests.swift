@@ -102,6 +102,41 @@ struct FleetReconcileTests {
         }
     }
 
+    @Test(
+        "a host that drops its connection and its lock mid-apply: the rollback waits until the lock is taken again, and never changes the host without it"
+    )
+    func rollbackWaitsForTheLock() async throws {
+        let (fleet, config, before) = await Self.firstGeneration()
+        let b1 = fleet["b1"]
+        let unlockedBefore = b1.changesWithoutLock
+        let hooks = ApplyHooks { host, step in
+            guard host == "b1", case .checkNginx = step else { return }
+            b1.loseLock()
+            b1.setUnreachable(true)
+        }
+        // Two attempts find the host away (the first also finds the lock
+        // gone); it answers before the third.
+        let events = Mutex(0)
+        let reports = await fleet.apply(
+            FakeFleet.desired(nginx: "events {}\nhttp {}\n"), commit: "two", hooks: hooks,
+            rollbackPauses: Array(repeating: .zero, count: 5),
+            onRollback: { host in
+                guard host == "b1" else { return }
+                let seen = events.withLock { count in
+                    count += 1
+                    return count
+                }
+                if seen == 2 { b1.heal() }
+            })
+        let report = try #require(reports.first { $0.host == "b1" })
+        #expect(report.status == .rolledBack, "\(report.failure ?? "")")
+        #expect(report.notes.contains { $0.contains("taken again") }, "\(report.notes)")
+        #expect(
+            b1.changesWithoutLock == unlockedBefore,
+            "changed without the lock: \(b1.changesWithoutLock.dropFirst(unlockedBefore.count))")
+        #expect(b1.text(config) == before)
+    }
+
     @Test("a step that fails rolls its host back to the previous generation; the rest go on")
     func rollbackRestores() async throws {
         let (fleet, config, before) = await Self.firstGeneration()
