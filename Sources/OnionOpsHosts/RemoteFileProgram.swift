@@ -27,6 +27,10 @@ import OnionOpsCore
 ///     W path mode user content       atomic write
 ///     R path                         remove a file, link or empty folder
 ///     E path                         remove a folder if empty
+///     L path token                   fail unless the lock file at path
+///                                    holds `token <token>` and someone
+///                                    holds its flock (`LockFence`); comes
+///                                    first in a batch that changes things
 ///
 /// Any failure prints one line on stderr and exits 1 (the batch stops
 /// where it failed, like `set -e`).
@@ -37,7 +41,7 @@ import OnionOpsCore
 enum RemoteFileProgram {
     static let text = #"""
         use strict;
-        use Fcntl qw(:DEFAULT :mode);
+        use Fcntl qw(:DEFAULT :mode :flock);
         $^F = 1 << 20;  # descriptors stay open across exec: sha256sum reads /proc/self/fd/N
         umask(022);
         my $root = pack('H*', $ARGV[0]);
@@ -190,6 +194,21 @@ enum RemoteFileProgram {
             next unless defined $leaf;
             rmdir($leaf) or $!{ENOENT} or $!{ENOTEMPTY} or $!{EEXIST} or $!{ENOTDIR}
               or fail("cannot remove $path: $!");
+          } elsif ($op eq 'L') {
+            my ($path, $token) = (pack('H*', $f[0]), pack('H*', $f[1]));
+            my $leaf = enter($path, 0);
+            my $fh = defined $leaf ? open_regular($leaf) : undef;
+            my $record = '';
+            if ($fh) { local $/; $record = <$fh> // ''; }
+            fail("the host lock at $path no longer holds this run's record [lock-lost]")
+              unless $fh && $record =~ /^token \Q$token\E$/m;
+            # Tried, not looked up in /proc/locks (see LockFence); a try
+            # that wins lets go at once.
+            if (flock($fh, LOCK_SH | LOCK_NB)) {
+              flock($fh, LOCK_UN);
+              fail("the host lock at $path is held by nobody: the session that held it for this run has ended [lock-lost]");
+            }
+            close($fh);
           } elsif ($op ne '') {
             fail("unknown operation $op");
           }

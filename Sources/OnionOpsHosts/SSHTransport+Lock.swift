@@ -56,7 +56,8 @@ extension SSHTransport {
         switch answer {
         case "held":
             var lock = mine
-            lock.handle = SSHLockHandle(child: child, host: host, path: path)
+            lock.handle = SSHLockHandle(child: child, host: host, path: path, fence: fence, token: mine.token)
+            fence.set(LockFence.Held(path: HostLock.path, resolvedPath: path, token: mine.token))
             return lock
         case "busy", "foreign":
             let record = await child.readRest(until: .now + .seconds(10))
@@ -88,7 +89,9 @@ extension SSHTransport {
         guard let handle = lock.handle as? SSHLockHandle else {
             throw HostError(host: host, code: .locked, message: "not a lock this transport took (\(lock.owner))")
         }
-        if let failure = await handle.release() {
+        let failure = await handle.release()
+        if fence.held?.token == lock.token { fence.set(nil) }
+        if let failure {
             throw HostError(host: host, code: .locked, message: failure)
         }
     }
@@ -99,16 +102,24 @@ final class SSHLockHandle: HostLockHandle {
     let child: HeldProcess
     let host: String
     let path: String
+    /// Where the transport says the host refused a change for want of
+    /// this lock (`token`).
+    let fence: LockFence
+    let token: String
 
-    init(child: HeldProcess, host: String, path: String) {
+    init(child: HeldProcess, host: String, path: String, fence: LockFence, token: String) {
         self.child = child
         self.host = host
         self.path = path
+        self.fence = fence
+        self.token = token
     }
 
     func lossReason() -> String? {
         let (ended, pending) = child.peek()
         if ended || !pending.isEmpty { return explain(pending) }
+        // The session looks alive from here, but the host said otherwise.
+        if let refused = fence.lost(token) { return refused }
         // Half the lease without an answer: the holder on the host may be
         // gone (killed, its host cut off), or it may free the lock soon.
         // Either way this session must not count on the host any more.
@@ -151,6 +162,6 @@ final class SSHLockHandle: HostLockHandle {
 extension String {
     /// The last non-empty line, for messages.
     fileprivate var lastLine: String {
-        split(separator: "\n").last.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
+        split(whereSeparator: \.isNewline).last.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
     }
 }

@@ -14,6 +14,9 @@ public struct SSHTransport: HostTransport {
     /// Folder for the connection-sharing sockets (short: unix socket paths).
     public let controlDirectory: String
     public let sshPath: String
+    /// The lock this transport holds, checked on the host before each
+    /// change (shared by copies of this value).
+    let fence = LockFence()
 
     public init(host: String, connection: SSHConnection, controlDirectory: String, sshPath: String = "/usr/bin/ssh") {
         self.host = host
@@ -78,9 +81,11 @@ public struct SSHTransport: HostTransport {
     /// (exit 255) means the host was not reached.
     func script(_ text: String) async throws(HostError) -> CommandOutput {
         let output: CommandOutput
+        let held = fence.held
+        let fenced = held.map { LockFence.check($0) + "\n" + text } ?? text
         do {
             output = try await Spawn.hostCommand(
-                sshPath, sshArguments + ["--", asRoot("/bin/sh -s")], input: Array(text.utf8))
+                sshPath, sshArguments + ["--", asRoot("/bin/sh -s")], input: Array(fenced.utf8))
         } catch {
             throw HostError(host: host, code: .unreachable, message: "cannot run ssh: \(error)")
         }
@@ -88,7 +93,18 @@ public struct SSHTransport: HostTransport {
             throw HostError(host: host, code: .unreachable, message: "ssh failed: \(output.stderr.trimmedLine)")
         }
         try checkBecome(output)
+        try checkFence(output, held: held, doing: "the script")
         return output
+    }
+
+    /// The fence's refusal (`LockFence.check`) as a lock error, said to
+    /// the lock's handle too.
+    private func checkFence(_ output: CommandOutput, held: LockFence.Held?, doing what: String) throws(HostError) {
+        guard let held, output.exitCode == LockFence.exitStatus, output.stderr.hasSuffix(LockFence.marker + "\n")
+        else { return }
+        let reason = output.stderr.trimmedLine.replacing(" " + LockFence.marker, with: "")
+        fence.refused(held.token, reason)
+        throw HostError(host: host, code: .locked, message: reason + "; not run: \(what)")
     }
 
     /// One round trip: `RemoteFileProgram` on the host, as root, with
@@ -114,6 +130,11 @@ public struct SSHTransport: HostTransport {
         try checkBecome(output)
         guard output.succeeded else {
             let message = output.stderr.trimmedLine
+            if message.hasSuffix(LockFence.marker), let held = fence.held {
+                let reason = message.replacing(" " + LockFence.marker, with: "")
+                fence.refused(held.token, reason)
+                throw HostError(host: host, code: .locked, message: reason + "; nothing in this batch was changed")
+            }
             let code: HostError.Code = message.hasSuffix("[unsafe-path]") ? .unsafePath : .io
             throw HostError(host: host, code: code, message: message.replacing(" [unsafe-path]", with: ""))
         }
@@ -182,6 +203,9 @@ public struct SSHTransport: HostTransport {
         guard !operations.isEmpty else { return }
         let batch = HostBatch(operations)
         var lines: [String] = []
+        if let held = fence.held {
+            lines.append("L\t\(RemoteFileProgram.hex(try hostPath(held.path)))\t\(RemoteFileProgram.hex(held.token))")
+        }
         for directory in batch.directories {
             lines.append(
                 "D\t\(RemoteFileProgram.hex(try hostPath(directory.path)))\t\(String(directory.mode, radix: 8))\t"
@@ -208,13 +232,17 @@ public struct SSHTransport: HostTransport {
     public func run(_ command: [String], input: [UInt8]) async throws(HostError) -> CommandOutput {
         // ssh joins its arguments into one command line for the remote
         // shell, so each word is quoted to arrive as it was given.
-        let remote = asRoot(command.map(ShellScript.quote).joined(separator: " "))
+        var line = command.map(ShellScript.quote).joined(separator: " ")
+        let held = fence.held
+        if let held { line = LockFence.check(held) + "\nexec " + line }
+        let remote = asRoot(line)
         do {
             let output = try await Spawn.hostCommand(sshPath, sshArguments + ["--", remote], input: input)
             if output.exitCode == 255 {
                 throw HostError(host: host, code: .unreachable, message: "ssh failed: \(output.stderr.trimmedLine)")
             }
             try checkBecome(output)
+            try checkFence(output, held: held, doing: command.joined(separator: " "))
             return output
         } catch let error as HostError {
             throw error
@@ -287,7 +315,7 @@ public struct SSHTransport: HostTransport {
                     message: "cannot relay \(target) as root: \(line.dropFirst("error ".count))")
             }
         }
-        let said = relay.errorOutput.split(separator: "\n").last.map(String.init) ?? ""
+        let said = relay.errorOutput.split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
         await relay.kill()
         throw HostError(
             host: host, code: .commandFailed,
@@ -307,8 +335,10 @@ public struct SSHTransport: HostTransport {
 }
 
 extension String {
-    /// The last non-empty line, for error messages.
+    /// The last non-empty line, for error messages. Split on any line end:
+    /// ssh's own messages end in "\r\n", one Character in Swift, which a
+    /// split on "\n" does not see.
     fileprivate var trimmedLine: String {
-        split(separator: "\n").last.map(String.init) ?? ""
+        split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
     }
 }

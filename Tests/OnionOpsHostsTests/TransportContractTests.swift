@@ -209,6 +209,66 @@ struct TransportContractTests {
         await #expect(throws: HostError.self) { try await host.unlock(held) }
     }
 
+    /// ssh opens a connection of its own when the shared one has died, so
+    /// a step can reach a host whose lock this run has lost before the
+    /// run notices: the host refuses the change itself (`LockFence`).
+    @Test(
+        "over SSH, a change on a host whose lock this run has lost is refused there: nothing written, nothing run",
+        arguments: [Kind.ssh2])
+    func changesNeedTheLock(kind: Kind) async throws {
+        let (host, folder) = try Self.makeHost(kind)
+        defer { folder.remove() }
+        let ssh = try #require(host as? SSHTransport)
+        let root = Self.root(of: host)
+        let lock = try await host.lock(owner: "reconciler-a")
+        try await host.apply([.write(ManagedFile(path: "/etc/onionops/a.conf", text: "while held\n"))])
+        #expect(try await host.run(["/bin/true"], input: []).exitCode == 0)
+
+        // The holder on the host dies (as with its connection, or a kill):
+        // the flock is free while this side may not have noticed yet.
+        let holders = try Command.run("/usr/bin/pkill", ["-KILL", "-f", "--", "token \(lock.token)"])
+        #expect(holders.succeeded, "no holder found for token \(lock.token)")
+        let marker = HostLayout(root: root).resolve("/etc/onionops/ran")
+        var other: HostLock?
+        for attempt in 0..<2 {
+            do {
+                try await host.apply([.write(ManagedFile(path: "/etc/onionops/a.conf", text: "lost\n"))])
+                Issue.record("a write went through without the lock (attempt \(attempt))")
+            } catch {
+                #expect(error.code == .locked, "\(error)")
+                #expect(error.message.contains("held by nobody") || error.message.contains("no longer holds"))
+            }
+            do {
+                _ = try await host.run(["/usr/bin/touch", marker], input: [])
+                Issue.record("a command ran without the lock (attempt \(attempt))")
+            } catch {
+                #expect(error.code == .locked, "\(error)")
+            }
+            // tor's LOADCONF goes through a forwarded control socket.
+            do {
+                let socket = try await host.forwardSocket("/run/onionops/tor.sock")
+                await host.releaseSocket(socket)
+                Issue.record("a socket was forwarded without the lock (attempt \(attempt))")
+            } catch {
+                #expect(error.code == .locked, "\(error)")
+            }
+            if attempt == 0 {
+                // Another reconciler takes the host: its record is not ours.
+                other = try await SSHTransport(
+                    host: "other", connection: ssh.connection, controlDirectory: ssh.controlDirectory
+                ).lock(owner: "reconciler-b")
+            }
+        }
+        #expect(try await host.read(["/etc/onionops/a.conf"])["/etc/onionops/a.conf"] == Array("while held\n".utf8))
+        #expect(!FileManager.default.fileExists(atPath: marker))
+        #expect(lock.handle?.lossReason() != nil)
+        await #expect(throws: HostError.self) { try await host.unlock(lock) }
+        if let other {
+            try await SSHTransport(host: "other", connection: ssh.connection, controlDirectory: ssh.controlDirectory)
+                .unlock(other)
+        }
+    }
+
     @Test("a unix socket on the host is reachable from here", arguments: Kind.allCases)
     func socketForwarding(kind: Kind) async throws {
         let (host, folder) = try Self.makeHost(kind)

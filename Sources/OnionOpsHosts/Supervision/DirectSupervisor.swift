@@ -272,7 +272,9 @@ public struct DirectSupervisor: DaemonSupervisor {
             input: []
         )
         guard output.succeeded else {
-            throw failure("refused to send \(signal) to pid \(pid): \(output.stderr.split(separator: "\n").last ?? "")")
+            throw failure(
+                "refused to send \(signal) to pid \(pid): \(output.stderr.split(whereSeparator: \.isNewline).last ?? "")"
+            )
         }
     }
 

@@ -140,7 +140,8 @@ public struct SystemdSupervisor: DaemonSupervisor {
     private func run(_ arguments: [String], _ what: String) async throws(HostError) {
         let output = try await transport.run([systemctl] + arguments, input: [])
         guard output.succeeded else {
-            let detail = (output.stderr + output.stdoutText).split(separator: "\n").last.map(String.init) ?? ""
+            let detail =
+                (output.stderr + output.stdoutText).split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
             throw failure("systemctl \(what) failed (exit \(output.exitCode)): \(detail)")
         }
     }
