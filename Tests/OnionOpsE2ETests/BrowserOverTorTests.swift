@@ -42,7 +42,9 @@ extension TopologyE2ETests {
         ) async throws {
             let begin = Date()
             let caFile = try sandbox.folder.write("upstream-ca.pem", authority.certificatePEM)
-            let topology = try Self.topology(sandbox.topology, upstreamPort: upstream.port, caFile: caFile)
+            // An onion of its own: the topology suite publishes softmap-1's.
+            let topology = try Self.topology(
+                sandbox.freshOnion(for: sandbox.topology), upstreamPort: upstream.port, caFile: caFile)
             try await TopologyE2ETests.reconcile(sandbox, topology, commit: "browser")
             let site = try #require(sandbox.sites(of: topology).first)
             let backends = sandbox.backends(of: topology)
@@ -54,9 +56,6 @@ extension TopologyE2ETests {
             let publishedAfter = Date().timeIntervalSince(begin)
             // A curl through the same tor client first: a browser failure
             // then means the browser, not a frontend still propagating.
-            // NEWNYM drops a descriptor of this frontend cached from the
-            // topology suite's own softmap-1 (other backends, now stopped).
-            try world.network.client.newIdentity()
             let warm = await world.network.client.fetch("https://\(site.onion)/login", within: 180)
             try #require(warm.succeeded, "\(site.onion): \(TopologyE2ETests.describe(warm))")
 

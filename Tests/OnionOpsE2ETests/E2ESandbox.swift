@@ -1,11 +1,13 @@
 import Foundation
 import OnionOpsCore
 import OnionOpsHosts
+import OnionOpsKeys
 import OnionOpsManifest
 import OnionOpsReconcile
 import OnionOpsRender
 import OnionOpsSecrets
 import OnionOpsTestSupport
+import Synchronization
 
 /// One Examples/ topology moved into a folder of its own (ReconcileSandbox's
 /// way) and joined to the test network: every host gets the network's
@@ -19,6 +21,8 @@ final class E2ESandbox: Sendable {
     /// The example as loaded, then moved and joined to the network.
     let topology: Topology
     let keyring: Keyring
+    /// Site keys and certificates made for this sandbox (`freshOnion`).
+    private let freshKeys = Mutex<[OnionAddress: (tor: KeyMaterial.TorKeyFiles, tls: KeyMaterial.TLSFiles)]>([:])
 
     /// `spareHosts`: names of hosts a test may add later (backend keys are
     /// derived for them too).
@@ -114,8 +118,37 @@ final class E2ESandbox: Sendable {
         for host in topology.hosts {
             try FileManager.default.createDirectory(atPath: root(host.name), withIntermediateDirectories: true)
         }
-        let desired = try Renderer(identities: keyring.identities, keys: keyring.material).render(topology)
+        var material = keyring.material
+        for (address, files) in freshKeys.withLock({ $0 }) {
+            material?.sites[address] = files.tor
+            material?.tls[address] = files.tls
+        }
+        let desired = try Renderer(identities: keyring.identities, keys: material).render(topology)
         return await Reconciler(options: ReconcileOptions(commit: commit)).apply(desired, hosts: topology.hosts)
+    }
+
+    /// `topology` with site `site` of project `project` on a new onion
+    /// (key and certificate made now), so no other test in the network
+    /// has published it. Two publishers of one onion a few minutes apart
+    /// can leave the later one's descriptor refused by the HSDirs (its
+    /// revision counter restarts with each shared-random period) and the
+    /// earlier one's dead intro points served instead: softmap-1 after the
+    /// browser test once took 177.8 s to answer, and once never within
+    /// 300 s.
+    func freshOnion(for topology: Topology, project: Int = 0, site: Int = 0) throws -> Topology {
+        let key = OnionKey.generate()
+        let certificate = try TLSCertificateFactory().makeCertificate(for: key.address, now: Date())
+        freshKeys.withLock {
+            $0[key.address] = (
+                KeyMaterial.TorKeyFiles(
+                    secretKey: key.torSecretKeyFile, publicKey: key.torPublicKeyFile, hostname: key.hostnameFile),
+                KeyMaterial.TLSFiles(
+                    certificate: Array(certificate.certificatePEM.utf8), key: Array(certificate.privateKeyPEM.utf8))
+            )
+        }
+        var changed = topology
+        changed.projects[project].sites[site].onion = key.address.description
+        return changed
     }
 
     /// Every daemon under the sandbox, by pid file (tor, nginx, the

@@ -78,17 +78,14 @@ struct TopologyE2ETests {
         let publishedAfter = Date().timeIntervalSince(begin)
 
         let client = world.network.client
-        // The browser test publishes softmap-1's frontend from other
-        // backends in the same network: without this the client keeps that
-        // cached descriptor and its dead intro points (first success after
-        // 184 s in a run, near the 180 s limit).
+        // No descriptor cached from an earlier test's frontend.
         try client.newIdentity()
         var first: Double?
         for site in frontends {
-            // 300 s, not 180: after the browser test (the same frontend
-            // onion, its backends stopped) softmap-1's first success took
-            // 177.8 s alone and over 180 s with the import test before it
-            // (stop 24); the cause is not found yet (see the note).
+            // 300 s, not 180: when the browser test published softmap-1's
+            // onion first, its first success took 177.8 s and once never
+            // came; the browser test has an onion of its own now
+            // (E2ESandbox.freshOnion).
             let response = await client.fetch("https://\(site.onion)/", within: 300) {
                 Self.rewritten($0, host: site.onion, upstream: site.upstream)
             }
