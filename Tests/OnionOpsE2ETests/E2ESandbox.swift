@@ -129,12 +129,11 @@ final class E2ESandbox: Sendable {
 
     /// `topology` with site `site` of project `project` on a new onion
     /// (key and certificate made now), so no other test in the network
-    /// has published it. Two publishers of one onion a few minutes apart
-    /// can leave the later one's descriptor refused by the HSDirs (its
-    /// revision counter restarts with each shared-random period) and the
-    /// earlier one's dead intro points served instead: softmap-1 after the
-    /// browser test once took 177.8 s to answer, and once never within
-    /// 300 s.
+    /// has published it. After the browser test had published softmap-1's
+    /// onion, the topology suite's softmap-1 once took 177.8 s to answer
+    /// and once never did within 300 s; the likely cause (not confirmed in
+    /// tor's logs) is the HSDirs keeping the earlier descriptor, with its
+    /// dead intro points, over the later one.
     func freshOnion(for topology: Topology, project: Int = 0, site: Int = 0) throws -> Topology {
         let key = OnionKey.generate()
         let certificate = try TLSCertificateFactory().makeCertificate(for: key.address, now: Date())
