@@ -49,7 +49,7 @@ final class LockFence: Sendable {
     static let exitStatus: Int32 = 97
 
     /// POSIX sh that exits `exitStatus`, saying why on stderr, unless the
-    /// lock file at `held.path` holds `token` and its flock is held. The
+    /// lock file at `held.resolvedPath` holds `token` and its flock is held. The
     /// flock is tried, not looked up in /proc/locks: on overlayfs (a
     /// container's root) the device /proc/locks names is not the one stat
     /// gives. A try that wins (nobody held it) lets go at once.
