@@ -97,14 +97,21 @@ public struct SSHTransport: HostTransport {
         return output
     }
 
-    /// The fence's refusal (`LockFence.check`) as a lock error, said to
-    /// the lock's handle too.
+    /// The sh fence's refusal (`LockFence.check`) as a lock error.
     private func checkFence(_ output: CommandOutput, held: LockFence.Held?, doing what: String) throws(HostError) {
-        guard let held, output.exitCode == LockFence.exitStatus, output.stderr.hasSuffix(LockFence.marker + "\n")
-        else { return }
-        let reason = output.stderr.trimmedLine.replacing(" " + LockFence.marker, with: "")
+        guard let held, output.exitCode == LockFence.exitStatus else { return }
+        if let refusal = fenceRefusal(output.stderr.trimmedLine, held: held, then: "not run: \(what)") {
+            throw refusal
+        }
+    }
+
+    /// An error line of the fence (sh's or the file program's) as a lock
+    /// error, said to the lock's handle too; nil for any other line.
+    private func fenceRefusal(_ line: String, held: LockFence.Held?, then what: String) -> HostError? {
+        guard let held, line.hasSuffix(LockFence.marker) else { return nil }
+        let reason = line.replacing(" " + LockFence.marker, with: "")
         fence.refused(held.token, reason)
-        throw HostError(host: host, code: .locked, message: reason + "; not run: \(what)")
+        return HostError(host: host, code: .locked, message: reason + "; " + what)
     }
 
     /// One round trip: `RemoteFileProgram` on the host, as root, with
@@ -130,10 +137,8 @@ public struct SSHTransport: HostTransport {
         try checkBecome(output)
         guard output.succeeded else {
             let message = output.stderr.trimmedLine
-            if message.hasSuffix(LockFence.marker), let held = fence.held {
-                let reason = message.replacing(" " + LockFence.marker, with: "")
-                fence.refused(held.token, reason)
-                throw HostError(host: host, code: .locked, message: reason + "; nothing in this batch was changed")
+            if let refusal = fenceRefusal(message, held: fence.held, then: "nothing in this batch was changed") {
+                throw refusal
             }
             let code: HostError.Code = message.hasSuffix("[unsafe-path]") ? .unsafePath : .io
             throw HostError(host: host, code: code, message: message.replacing(" [unsafe-path]", with: ""))

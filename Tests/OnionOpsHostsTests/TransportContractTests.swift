@@ -226,9 +226,12 @@ struct TransportContractTests {
 
         // The holder on the host dies (as with its connection, or a kill):
         // the flock is free while this side may not have noticed yet.
-        let holders = try Command.run("/usr/bin/pkill", ["-KILL", "-f", "--", "token \(lock.token)"])
-        #expect(holders.succeeded, "no holder found for token \(lock.token)")
+        let holders = try await Spawn.capture(
+            "/usr/bin/pkill", ["-KILL", "-f", "--", "token \(lock.token)"], environment: .inherited, mergeErrors: true)
+        #expect(holders.status == 0, "no holder found for token \(lock.token)")
         let marker = HostLayout(root: root).resolve("/etc/onionops/ran")
+        let otherReconciler = SSHTransport(
+            host: "other", connection: ssh.connection, controlDirectory: ssh.controlDirectory)
         var other: HostLock?
         for attempt in 0..<2 {
             do {
@@ -254,19 +257,14 @@ struct TransportContractTests {
             }
             if attempt == 0 {
                 // Another reconciler takes the host: its record is not ours.
-                other = try await SSHTransport(
-                    host: "other", connection: ssh.connection, controlDirectory: ssh.controlDirectory
-                ).lock(owner: "reconciler-b")
+                other = try await otherReconciler.lock(owner: "reconciler-b")
             }
         }
         #expect(try await host.read(["/etc/onionops/a.conf"])["/etc/onionops/a.conf"] == Array("while held\n".utf8))
         #expect(!FileManager.default.fileExists(atPath: marker))
         #expect(lock.handle?.lossReason() != nil)
         await #expect(throws: HostError.self) { try await host.unlock(lock) }
-        if let other {
-            try await SSHTransport(host: "other", connection: ssh.connection, controlDirectory: ssh.controlDirectory)
-                .unlock(other)
-        }
+        if let other { try await otherReconciler.unlock(other) }
     }
 
     @Test("a unix socket on the host is reachable from here", arguments: Kind.allCases)

@@ -87,10 +87,7 @@ struct SystemdRollbackTests {
     @Test("the SSH connection cut mid-apply on a systemd host: the rollback waits for the host and restores it")
     func sshCut() async throws {
         try await Self.withManifests(on: (63, 64)) { hosts, sandbox, topology, keyring in
-            let first = try await sandbox.apply(topology, keyring: keyring, commit: "one")
-            #expect(first.map(\.status) == [.applied, .applied], "\(first.map { $0.failure ?? "" })")
-            let config = HostLayout.nginxConfig(project: "news")
-            let before = try await Self.snapshot(hosts[0], files: [config])
+            let before = try await Self.applyGenerationOne(topology, on: hosts[0], sandbox: sandbox, keyring: keyring)
 
             let cut = try await Self.applyCut(
                 Self.changed(topology), on: hosts[0], sandbox: sandbox, keyring: keyring, linkFirst: false)
@@ -102,8 +99,7 @@ struct SystemdRollbackTests {
             #expect(
                 report?.notes.contains { $0.contains("once the host answered again") } == true, "\(report?.notes ?? [])"
             )
-            let after = try await Self.snapshot(hosts[0], files: [config])
-            #expect(after == before, "edge-1 is not as it was:\n\(before)\n---\n\(after)")
+            try await Self.expectUnchanged(hosts[0], since: before)
             SystemdWorld.report(
                 String(
                     format: "SSH cut on edge-1: rolled back in %.1f s: %@ (%@)", cut.seconds,
@@ -116,10 +112,7 @@ struct SystemdRollbackTests {
     )
     func silentDrop() async throws {
         try await Self.withManifests(on: (65, 66)) { hosts, sandbox, topology, keyring in
-            let first = try await sandbox.apply(topology, keyring: keyring, commit: "one")
-            #expect(first.map(\.status) == [.applied, .applied], "\(first.map { $0.failure ?? "" })")
-            let config = HostLayout.nginxConfig(project: "news")
-            let before = try await Self.snapshot(hosts[0], files: [config])
+            let before = try await Self.applyGenerationOne(topology, on: hosts[0], sandbox: sandbox, keyring: keyring)
 
             // The host's end of the connection dies while the link is
             // down, so the controller never hears of it: the swap's request
@@ -141,8 +134,7 @@ struct SystemdRollbackTests {
             #expect(
                 report.notes.contains { $0.contains("the host lock was lost") && $0.contains("taken again") },
                 "\(report.notes)")
-            let after = try await Self.snapshot(hosts[0], files: [config])
-            #expect(after == before, "edge-1 is not as it was:\n\(before)\n---\n\(after)")
+            try await Self.expectUnchanged(hosts[0], since: before)
             // The change goes on at the next run.
             let again = try await sandbox.apply(changed, keyring: keyring, commit: "two")
             #expect(again.map(\.status) == [.applied, .inSync], "\(again.map { $0.failure ?? "" })")
@@ -151,6 +143,22 @@ struct SystemdRollbackTests {
                     format: "link dropped silently on edge-1: rolled back in %.1f s: %@ (%@)", cut.seconds,
                     report.failure ?? "", report.notes.joined(separator: "; ")))
         }
+    }
+
+    /// The SSH tests' generation 1 (the manifests as they are) on both
+    /// hosts, and what `edge1` then has of what the change touches.
+    static func applyGenerationOne(
+        _ topology: Topology, on edge1: SystemdTestHost, sandbox: SystemdSandbox, keyring: Keyring
+    ) async throws -> String {
+        let first = try await sandbox.apply(topology, keyring: keyring, commit: "one")
+        #expect(first.map(\.status) == [.applied, .applied], "\(first.map { $0.failure ?? "" })")
+        return try await snapshot(edge1, files: [HostLayout.nginxConfig(project: "news")])
+    }
+
+    /// `edge1` has what it had at `before` (`applyGenerationOne`).
+    static func expectUnchanged(_ edge1: SystemdTestHost, since before: String) async throws {
+        let after = try await snapshot(edge1, files: [HostLayout.nginxConfig(project: "news")])
+        #expect(after == before, "edge-1 is not as it was:\n\(before)\n---\n\(after)")
     }
 
     /// The change both SSH tests apply: news blocks one more path, so
